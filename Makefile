@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up what is missing
+# first (a Python virtualenv in .venv, npm packages in node_modules, the Solidity compiler).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup test test-contracts test-grid test-oracle demo gas bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+	@$(PY) toolchain/register_solc.py
+	@$(PY) toolchain/register_networks.py
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: setup test-contracts test-grid test-oracle
+
+test-contracts: setup
+	$(VENV)/bin/brownie test tests/contracts
+
+test-grid: setup
+	$(PY) -m pytest -p no:pytest-brownie tests/grid
+
+test-oracle: setup
+	$(PY) -m pytest -p no:pytest-brownie tests/oracle
+
+demo: setup
+	$(PY) -m oracle.demo
+
+gas: setup
+	$(VENV)/bin/brownie run scripts/gas_table.py
+
+bench: setup
+	$(PY) -m bench.grid_bench
+	$(PY) -m bench.oracle_bench
+
+clean:
+	rm -rf build reports var

@@ -1,0 +1,1 @@
+"""HTTP API of the scheduler: FastAPI app, dependencies, one router per resource."""

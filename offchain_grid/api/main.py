@@ -1,0 +1,78 @@
+"""The scheduler's FastAPI application: routers, error mapping, and the lease sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from ..db import make_engine
+from ..errors import GridError
+from ..scheduler.leases import grant_restart_grace, sweep
+from ..scheduler.settings import Settings
+from ..storage import BlobStore
+from .routes import apps, datas, jobs, users, worker_protocol, workers
+
+log = logging.getLogger("xw.scheduler")
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        with Session(app.state.engine) as session:
+            renewed = grant_restart_grace(session, settings)
+        if renewed:
+            log.info("renewed %d running leases after start", renewed)
+        stop = threading.Event()
+        thread = threading.Thread(target=_sweeper, args=(app, settings, stop), name="lease-sweeper", daemon=True)
+        thread.start()
+        yield
+        stop.set()
+        thread.join(timeout=5)
+
+    app = FastAPI(title="cumulus grid scheduler", version="1", lifespan=lifespan,
+                  description="Apps, data, jobs and the worker protocol of the off-chain desktop grid.")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.db_url)
+    app.state.store = BlobStore(settings.data_dir)
+    for module in (users, apps, datas, jobs, workers, worker_protocol):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.exception_handler(GridError)
+    async def grid_error(_request: Request, exc: GridError):
+        return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError):
+        return JSONResponse(status_code=422, content={"detail": _one_line(exc.errors())})
+
+    @app.get("/health", tags=["health"])
+    def health():
+        return {"status": "ok"}
+
+    return app
+
+
+def _one_line(errors) -> str:
+    parts = []
+    for err in errors[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return "invalid request: " + "; ".join(parts)
+
+
+def _sweeper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    while not stop.wait(settings.reap_every):
+        try:
+            with Session(app.state.engine, expire_on_commit=False) as session:
+                outcome = sweep(session, settings)
+            if outcome["lost"] or outcome["late"]:
+                log.info("sweep: %d lost replicate(s), %d job(s) past deadline", outcome["lost"], outcome["late"])
+        except Exception:  # keep sweeping: a transient database error must not stop lease expiry
+            log.exception("lease sweep failed")

@@ -1,0 +1,48 @@
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
+
+from ...errors import NotFound
+from ...models import JobBatchCreate, JobCreate, JobPublic
+from ...scheduler import jobs
+from ..deps import SessionDep, StoreDep, UserDep
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.post("", response_model=JobPublic, status_code=201)
+def submit_job(body: JobCreate, session: SessionDep, user: UserDep, response: Response):
+    """Submit one job; 200 with the existing job if this owner already used the external_id."""
+    [(job, created)] = jobs.submit_jobs(session, user, [body])
+    if not created:
+        response.status_code = 200
+    return jobs.job_public(session, [job])[0]
+
+
+@router.post("/batch", response_model=list[JobPublic], status_code=201)
+def submit_batch(body: JobBatchCreate, session: SessionDep, user: UserDep):
+    """Submit many jobs in one request and one transaction (all or nothing)."""
+    return jobs.job_public(session, [job for job, _ in jobs.submit_jobs(session, user, body.jobs)])
+
+
+@router.get("", response_model=list[JobPublic])
+def list_jobs(session: SessionDep, user: UserDep, status: str | None = None, limit: int = 1000, offset: int = 0):
+    return jobs.job_public(session, jobs.list_jobs(session, user, status, min(limit, 10_000), offset))
+
+
+@router.get("/{uid}", response_model=JobPublic)
+def read_job(uid: str, session: SessionDep, user: UserDep):
+    return jobs.job_public(session, [jobs.find_job(session, user, uid)])[0]
+
+
+@router.post("/{uid}/abort", response_model=JobPublic)
+def abort_job(uid: str, session: SessionDep, user: UserDep):
+    return jobs.job_public(session, [jobs.abort_job(session, user, uid)])[0]
+
+
+@router.get("/{uid}/result")
+def download_result(uid: str, session: SessionDep, store: StoreDep, user: UserDep):
+    """The agreed result archive (an uncompressed tar)."""
+    job = jobs.find_job(session, user, uid)
+    if not job.result_digest:
+        raise NotFound(f"job {uid!r} has no result yet (status {job.status})")
+    return FileResponse(store.open(job.result_digest), media_type="application/x-tar", filename=f"{uid}.tar")

@@ -1,0 +1,154 @@
+"""Commands that run the grid: `xw scheduler`, `xw worker`, `xw admin create-user`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from ..db import DEFAULT_DB_URL, make_engine, sqlite_path
+from .output import grid_errors
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, help="SQLAlchemy database URL.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where uploads and results are stored by sha256 (default: next to the SQLite file).")
+@click.option("--lease-seconds", default=60.0, show_default=True, help="Lease of a replicate, renewed by alive signals.")
+@click.option("--alive-timeout", default=60.0, show_default=True, help="Silence after which a worker is LOST.")
+@click.option("--max-upload-mb", default=256, show_default=True, help="Largest app or data upload.")
+@click.option("--max-worker-failures", default=5, show_default=True, help="Consecutive failures before blacklisting.")
+@click.option("--log-level", default="warning", show_default=True)
+def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_upload_mb, max_worker_failures,
+              log_level):
+    """Serve the scheduler's HTTP API (OpenAPI at /openapi.json).
+
+    \b
+    Example:
+        xw scheduler --host 127.0.0.1 --port 8080 --db sqlite:///grid.db
+        xw scheduler --db postgresql://grid:secret@db.example/grid
+    """
+    import uvicorn
+
+    from ..api.main import create_app
+    from ..scheduler.settings import Settings
+
+    if data_dir is None:
+        path = sqlite_path(db_url)
+        data_dir = (path.parent if path else Path(".")) / "xw-data"
+    settings = Settings(db_url=db_url, data_dir=data_dir, lease_seconds=lease_seconds, alive_timeout=alive_timeout,
+                        max_upload_bytes=max_upload_mb * 1024 * 1024, max_worker_failures=max_worker_failures)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"scheduler on http://{host}:{port} (db {_redact(db_url)}, data {data_dir})", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), access_log=False)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command()
+@click.option("--scheduler", "scheduler_url", required=True, envvar="XW_SCHEDULER", help="Scheduler URL.")
+@click.option("--private-key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding the worker's 0x-hex Ethereum key (or set XW_WORKER_PRIVATE_KEY).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("xw-worker"),
+              show_default=True, help="Job directories and the app/data cache.")
+@click.option("--slots", default=1, show_default=True, help="Jobs run in parallel.")
+@click.option("--cache-mb", default=1024, show_default=True, help="Cache size cap; least recently used goes first.")
+@click.option("--shared-app", "shared", multiple=True,
+              help="Shared app this worker provides: NAME (a command on PATH) or NAME=COMMAND. Repeatable.")
+@click.option("--docker/--no-docker", default=True, show_default=True, help="Offer Docker apps if an engine answers.")
+@click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between pulls when idle.")
+@click.option("--max-memory-mb", default=4096, show_default=True, help="Address-space limit per job.")
+@click.option("--max-file-mb", default=1024, show_default=True, help="Largest file a job may write.")
+@click.option("--log-level", default="info", show_default=True)
+@grid_errors
+def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, poll_interval, max_memory_mb,
+           max_file_mb, log_level):
+    """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
+
+    \b
+    Example:
+        XW_WORKER_PRIVATE_KEY=0x... xw worker --scheduler http://127.0.0.1:8080 --slots 2
+    """
+    import shutil
+
+    from eth_account import Account
+
+    from ..worker.agent import Agent, WorkerConfig
+    from ..worker.runner import Limits
+
+    key = _load_key(private_key_file)
+    try:
+        account = Account.from_key(key)
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(f"invalid worker private key: {exc}") from None
+    tools = {}
+    for item in shared:
+        name, _, command = item.partition("=")
+        resolved = shutil.which(command or name)
+        if not name or resolved is None:
+            raise click.ClickException(f"shared app {item!r}: command {command or name!r} not found")
+        tools[name] = resolved
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    workdir.mkdir(parents=True, exist_ok=True)
+    agent = Agent(WorkerConfig(scheduler=scheduler_url, account=account, workdir=workdir.resolve(), slots=slots,
+                               cache_mb=cache_mb, shared_apps=tools, poll_interval=poll_interval, docker=docker,
+                               limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb)))
+    signal.signal(signal.SIGTERM, lambda *_: agent.stop.set())
+    reason = agent.run()
+    if reason:
+        raise click.ClickException(reason)
+
+
+def _load_key(path: Path | None) -> str:
+    if path is not None:
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise click.ClickException(f"cannot read key file {path}: {exc.strerror}") from None
+    key = os.environ.get("XW_WORKER_PRIVATE_KEY")
+    if not key:
+        raise click.ClickException("no worker key: use --private-key-file or XW_WORKER_PRIVATE_KEY")
+    return key.strip()
+
+
+@click.group()
+def admin():
+    """Administration straight on the database."""
+
+
+@admin.command("create-user")
+@click.argument("name")
+@click.option("--admin", "is_admin", is_flag=True, help="Give the user admin rights.")
+@click.option("--token", help="Use this token (16+ characters) instead of a random one.")
+@click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, help="SQLAlchemy database URL.")
+@grid_errors
+def create_user(name, is_admin, token, db_url):
+    """Create a user and print its API token (stored hashed: it is shown only now).
+
+    \b
+    Example:
+        xw admin create-user alice --admin --db sqlite:///grid.db
+    """
+    from sqlmodel import Session
+
+    from ..scheduler.users import create_user as create
+
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        _user, token = create(session, name=name, is_admin=is_admin, token=token)
+    engine.dispose()
+    click.echo(token)
+
+
+COMMANDS = [scheduler, worker, admin]

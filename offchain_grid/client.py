@@ -1,0 +1,93 @@
+"""User side of the scheduler API, for the `xw` verbs, scripts and the benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from .errors import GridError
+
+API = "/api/v1"
+
+
+class ClientError(GridError):
+    """The scheduler refused a request, or could not be reached; the message says which."""
+
+
+class GridClient:
+    def __init__(self, server: str, token: str | None, timeout: float = 60.0):
+        self.server = server.rstrip("/")
+        self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            response = self.http.request(method, self.server + API + path, timeout=self.timeout, **kwargs)
+        except requests.ConnectionError:
+            raise ClientError(f"cannot reach the scheduler at {self.server}") from None
+        except requests.Timeout:
+            raise ClientError(f"the scheduler at {self.server} did not answer in {self.timeout:.0f}s") from None
+        if response.status_code >= 400:
+            raise ClientError(f"{response.status_code}: {_detail(response)}")
+        return response
+
+    def get(self, path: str, **params):
+        return self.request("GET", path, params=params or None).json()
+
+    def post(self, path: str, body: dict | None = None):
+        return self.request("POST", path, json=body).json()
+
+    # apps
+    def send_app(self, name: str, arch: str, os_name: str, source: str, checksum: str | None = None,
+                 access: str = "public") -> dict:
+        form = {"name": name, "type": "DEPLOYABLE", "arch": arch, "os": os_name, "access": access}
+        if checksum:
+            form["checksum"] = checksum
+        if "://" in source:
+            return self.request("POST", "/apps", data={**form, "uri": source}).json()
+        with open(source, "rb") as handle:
+            return self.request("POST", "/apps", data=form, files={"file": (Path(source).name, handle)}).json()
+
+    def add_docker(self, name: str, image: str, access: str = "public") -> dict:
+        return self.request("POST", "/apps", data={"name": name, "type": "SHARED", "image": image,
+                                                   "access": access}).json()
+
+    def add_shared(self, name: str, access: str = "public") -> dict:
+        return self.request("POST", "/apps", data={"name": name, "type": "SHARED", "access": access}).json()
+
+    # data
+    def send_data(self, source: str, name: str | None = None, checksum: str | None = None,
+                  access: str = "private") -> dict:
+        form = {"name": name or Path(source.split("://")[-1]).name, "access": access}
+        if checksum:
+            form["checksum"] = checksum
+        if "://" in source:
+            return self.request("POST", "/datas", data={**form, "uri": source}).json()
+        with open(source, "rb") as handle:
+            return self.request("POST", "/datas", data=form, files={"file": (form["name"], handle)}).json()
+
+    # jobs
+    def submit(self, app: str, args: list[str] | None = None, **fields) -> dict:
+        return self.post("/jobs", {"app": app, "args": list(args or []), **fields})
+
+    def submit_batch(self, jobs: list[dict]) -> list[dict]:
+        return self.post("/jobs/batch", {"jobs": jobs})
+
+    def job(self, uid: str) -> dict:
+        return self.get(f"/jobs/{uid}")
+
+    def result_archive(self, uid: str) -> bytes:
+        return self.request("GET", f"/jobs/{uid}/result").content
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        return response.text.strip()[:300] or response.reason
+    if isinstance(detail, list):
+        return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    return str(detail)

@@ -1,0 +1,309 @@
+"""Database tables and API shapes, in sqlmodel families (Base -> Create -> table -> Public)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import StringConstraints, field_validator
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Bytes32Hex = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
+SignatureHex = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{130}$")]
+CallbackHex = Annotated[str, StringConstraints(pattern=r"^0x([0-9a-fA-F]{2}){0,1024}$")]
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def now() -> float:
+    return time.time()
+
+
+# ---------------------------------------------------------------- users
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    name: str = Field(unique=True, index=True, max_length=64)
+    is_admin: bool = False
+    token_hash: str = Field(unique=True, index=True)  # sha256 of the API token, never the token
+
+
+class UserPublic(SQLModel):
+    uid: str
+    name: str
+    is_admin: bool
+
+
+# ---------------------------------------------------------------- apps
+
+AppType = Literal["DEPLOYABLE", "SHARED"]
+Access = Literal["private", "public"]
+
+
+class AppBase(SQLModel):
+    name: str = Field(max_length=128, index=True, unique=True)
+    type: str = "DEPLOYABLE"  # DEPLOYABLE travels to workers; SHARED is provided by them
+    arch: str | None = None  # normalized, e.g. x86_64; None for shared apps
+    os: str | None = None  # normalized, e.g. linux; None for shared apps
+    uri: str | None = None  # where workers fetch it: our blob store or an external URI
+    checksum: str | None = None  # sha256 hex of the file, 64 chars, no 0x
+    access: str = "public"  # public apps may be used by every user
+    image: str | None = None  # Docker image for Docker shared apps
+
+
+class App(AppBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    size: int | None = None
+    created_at: float = Field(default_factory=now)
+
+
+class AppPublic(AppBase):
+    uid: str
+    owner: str
+    size: int | None
+    created_at: float
+
+
+# ---------------------------------------------------------------- data
+
+
+class DataBase(SQLModel):
+    name: str = Field(max_length=255)
+    checksum: str | None = Field(default=None, index=True)  # sha256 hex; required for uploads
+    size: int | None = None
+    uri: str | None = None
+    access: str = "private"
+
+
+class Data(DataBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    created_at: float = Field(default_factory=now)
+
+
+class DataPublic(DataBase):
+    uid: str
+    owner: str
+    created_at: float
+
+
+# ---------------------------------------------------------------- jobs
+
+
+class OnChain(SQLModel):
+    chain_id: int = Field(ge=0)
+    hub: Address
+    task_id: Bytes32Hex
+
+
+class JobCreate(SQLModel):
+    app: str = Field(min_length=1, max_length=128)
+    args: list[str] = Field(default_factory=list, max_items=1000)
+    stdin: str | None = Field(default=None, max_length=1_000_000)
+    data: list[str] = Field(default_factory=list, max_items=100)
+    replication: int = Field(default=1, ge=1, le=32)
+    max_wall_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    max_retries: int = Field(default=3, ge=0, le=100)
+    deadline: float | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    onchain: OnChain | None = None
+
+    @field_validator("args")
+    @classmethod
+    def _no_nul(cls, value: list[str]) -> list[str]:
+        if any("\x00" in arg for arg in value):
+            raise ValueError("arguments may not contain NUL bytes")
+        return value
+
+
+class JobBatchCreate(SQLModel):
+    jobs: list[JobCreate] = Field(min_items=1, max_items=10_000)
+
+
+class Job(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("owner_id", "external_id"), Index("ix_job_status_id", "status", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    app_id: int | None = Field(default=None, foreign_key="app.id", index=True)  # None once the app is removed
+    app_name: str = ""  # kept so finished jobs still say what they ran
+    args: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stdin: str | None = None
+    data_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    data_checksums: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    replication: int = 1
+    max_wall_seconds: int = 3600
+    max_retries: int = 3
+    retries_used: int = 0  # replicates added beyond the first `replication`
+    deadline: float | None = None
+    external_id: str | None = None
+    onchain: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(default="PENDING")
+    error: str | None = None
+    result_digest: str | None = None  # 0x-hex of the winning archive's sha256
+    callback_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    callback_data_hash: str | None = None
+    created_at: float = Field(default_factory=now)
+    completed_at: float | None = None
+
+
+class SignaturePublic(SQLModel):
+    worker: str
+    signature: str
+
+
+class DissentPublic(SQLModel):
+    worker: str
+    digest: str
+    callback_data_hash: str
+    signature: str
+
+
+class ResultPublic(SQLModel):
+    digest: str
+    callback_data: str
+    callback_data_hash: str
+    signatures: list[SignaturePublic]
+    dissents: list[DissentPublic]
+
+
+class JobPublic(SQLModel):
+    uid: str
+    app: str
+    owner: str
+    args: list[str]
+    data: list[str]
+    status: str
+    error: str | None
+    replication: int
+    max_wall_seconds: int
+    max_retries: int
+    retries_used: int
+    deadline: float | None
+    external_id: str | None
+    onchain: dict | None
+    created_at: float
+    completed_at: float | None
+    result: ResultPublic | None
+
+
+# ---------------------------------------------------------------- workers and replicates
+
+
+class Worker(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    address: str = Field(unique=True, index=True)  # checksummed Ethereum address
+    session_hash: str | None = Field(default=None, index=True)  # sha256 of the session token
+    arch: str = ""
+    os: str = ""
+    shared_apps: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    slots: int = 1
+    hostname: str = ""
+    last_alive: float = Field(default_factory=now)
+    status: str = "ALIVE"  # ALIVE or LOST
+    blacklisted: bool = False
+    blacklist_reason: str | None = None
+    consecutive_failures: int = 0
+    completed: int = 0  # results that agreed with a quorum
+
+
+class WorkerPublic(SQLModel):
+    uid: str
+    address: str
+    arch: str
+    os: str
+    shared_apps: list[str]
+    slots: int
+    hostname: str
+    last_alive: float
+    status: str
+    blacklisted: bool
+    blacklist_reason: str | None
+    consecutive_failures: int
+    completed: int
+
+
+class Challenge(SQLModel, table=True):
+    """A one-time nonce a worker signs to prove its key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(unique=True, index=True)
+    address: str
+    expires_at: float
+
+
+class Replicate(SQLModel, table=True):
+    __table_args__ = (Index("ix_replicate_status_id", "status", "id"), Index("ix_replicate_job_worker", "job_id", "worker_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, index=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    worker_id: int | None = Field(default=None, foreign_key="worker.id", index=True)
+    status: str = "PENDING"
+    lease_expires: float | None = Field(default=None, index=True)
+    digest: str | None = None
+    callback_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    callback_data_hash: str | None = None
+    signature: str | None = None
+    error: str | None = None
+    created_at: float = Field(default_factory=now)
+    finished_at: float | None = None
+
+
+# ---------------------------------------------------------------- worker protocol shapes
+
+
+class ChallengeRequest(SQLModel):
+    address: Address
+
+
+class RegisterRequest(SQLModel):
+    address: Address
+    nonce: str = Field(min_length=8, max_length=128)
+    signature: SignatureHex
+    arch: str = Field(min_length=1, max_length=32)
+    os: str = Field(min_length=1, max_length=32)
+    shared_apps: list[str] = Field(default_factory=list, max_items=100)
+    slots: int = Field(default=1, ge=1, le=1024)
+    hostname: str = Field(default="", max_length=255)
+
+
+class PullRequest(SQLModel):
+    max_jobs: int = Field(default=1, ge=1, le=1000)
+    cached: list[str] = Field(default_factory=list, max_items=10_000)  # checksums in the worker cache
+
+
+class ResultUpload(SQLModel):
+    replicate: str
+    digest: Bytes32Hex
+    callback_data: CallbackHex = "0x"
+    signature: SignatureHex
+    archive: str  # base64 of the result archive
+
+
+class FailureReport(SQLModel):
+    replicate: str
+    reason: str = Field(max_length=2000)
+
+
+class ReportBatch(SQLModel):
+    results: list[ResultUpload] = Field(default_factory=list, max_items=1000)
+    failures: list[FailureReport] = Field(default_factory=list, max_items=1000)
+
+
+def public_fields(obj: Any, **extra: Any) -> dict:
+    """Table row as a dict plus computed fields, for building *Public models."""
+    data = obj.model_dump()
+    data.update(extra)
+    return data

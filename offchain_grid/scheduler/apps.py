@@ -1,0 +1,109 @@
+"""Applications: deployable files or URIs that travel to workers, and shared apps workers provide."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+from urllib.parse import urlparse
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..errors import Conflict, InvalidInput
+from ..models import App, AppPublic, Job, User
+from ..platform import normalize_arch, normalize_os
+from ..statuses import JOB_FINAL
+from ..storage import BlobStore, normalize_checksum
+from .access import require_change, require_read
+from .users import user_names
+
+URI_SCHEMES = ("http", "https", "file")
+APP_TYPES = ("DEPLOYABLE", "SHARED")
+
+
+def _check_name(session: Session, name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 128 or "/" in name or name.startswith("."):
+        raise InvalidInput(f"invalid app name {name!r}: 1 to 128 characters, no '/', not starting with '.'")
+    if session.exec(select(App).where(App.name == name)).first():
+        raise Conflict(f"an app named {name!r} already exists")
+    return name
+
+
+def _check_access(access: str) -> str:
+    if access not in ("public", "private"):
+        raise InvalidInput("access must be 'public' or 'private'")
+    return access
+
+
+def register_deployable(session: Session, store: BlobStore, *, owner: User, name: str, arch: str, os_name: str,
+                        stream: BinaryIO | None = None, uri: str | None = None, checksum: str | None = None,
+                        access: str = "public", max_bytes: int) -> App:
+    """A DEPLOYABLE app from an uploaded file (stored by sha256) or an external URI."""
+    name = _check_name(session, name)
+    try:
+        arch, os_name = normalize_arch(arch), normalize_os(os_name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if (stream is None) == (uri is None):
+        raise InvalidInput("give either a file or a URI for a deployable app")
+    size = None
+    if stream is not None:
+        checksum, size = store.put_stream(stream, max_bytes=max_bytes, expected=checksum)
+        uri = f"blob:{checksum}"
+    else:
+        if urlparse(uri).scheme not in URI_SCHEMES:
+            raise InvalidInput(f"app URI must use one of {', '.join(URI_SCHEMES)}: {uri!r}")
+        checksum = normalize_checksum(checksum) if checksum else None
+    app = App(name=name, type="DEPLOYABLE", arch=arch, os=os_name, uri=uri, checksum=checksum, size=size,
+              owner_id=owner.id, access=_check_access(access))
+    return _save(session, app)
+
+
+def register_shared(session: Session, *, owner: User, name: str, image: str | None = None,
+                    access: str = "public") -> App:
+    """A SHARED app: provided by workers that declare it (a Docker image, a local tool)."""
+    name = _check_name(session, name)
+    if image is not None and (not image.strip() or any(c.isspace() for c in image)):
+        raise InvalidInput(f"invalid Docker image name {image!r}")
+    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=_check_access(access))
+    return _save(session, app)
+
+
+def _save(session: Session, app: App) -> App:
+    session.add(app)
+    session.commit()
+    session.refresh(app)
+    return app
+
+
+def find_app(session: Session, user: User, ref: str) -> App:
+    """An app by uid or name that `user` may use."""
+    app = session.exec(select(App).where(or_(App.uid == ref, App.name == ref))).first()
+    return require_read(user, app, "app", ref)
+
+
+def list_apps(session: Session, user: User) -> list[App]:
+    query = select(App).order_by(App.id)
+    if not user.is_admin:
+        query = query.where(or_(App.owner_id == user.id, App.access == "public"))
+    return list(session.exec(query))
+
+
+def remove_app(session: Session, store: BlobStore, user: User, ref: str) -> App:
+    """Remove an app; refused while unfinished jobs use it (finished jobs keep its name)."""
+    app = require_change(user, find_app(session, user, ref), "app", ref)
+    busy = session.exec(select(func.count()).select_from(Job).where(
+        Job.app_id == app.id, Job.status.not_in([s.value for s in JOB_FINAL]))).one()
+    if busy:
+        raise Conflict(f"app {app.name!r} is used by {busy} unfinished job(s); abort them or wait")
+    for job in session.exec(select(Job).where(Job.app_id == app.id)):
+        job.app_id = None
+        session.add(job)
+    session.delete(app)
+    session.commit()
+    return app
+
+
+def app_public(session: Session, apps: list[App]) -> list[AppPublic]:
+    owners = user_names(session, {a.owner_id for a in apps})
+    return [AppPublic(**a.model_dump(), owner=owners.get(a.owner_id, "")) for a in apps]

@@ -1,0 +1,85 @@
+"""Input data: uploads stored by sha256 (size-limited, checksum verified) or external URIs."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+from urllib.parse import urlparse
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from ..archive import safe_member_name
+from ..errors import Conflict, InvalidInput, UnsafePath
+from ..models import App, Data, DataPublic, Job, User
+from ..statuses import JOB_FINAL
+from ..storage import BlobStore, normalize_checksum
+from .access import require_change, require_read
+from .apps import URI_SCHEMES
+from .users import user_names
+
+
+def check_file_name(name: str) -> str:
+    """A data name becomes a file in the job directory: one plain component only."""
+    try:
+        clean = safe_member_name(name)
+    except UnsafePath:
+        raise UnsafePath(f"data name {name!r} is not a plain file name") from None
+    if "/" in clean or clean in (".", "") or clean.startswith(".") or len(clean) > 255:
+        raise UnsafePath(f"data name {name!r} is not a plain file name (no '/', not starting with '.')")
+    return clean
+
+
+def register_data(session: Session, store: BlobStore, *, owner: User, name: str, stream: BinaryIO | None = None,
+                  uri: str | None = None, checksum: str | None = None, size: int | None = None,
+                  access: str = "private", max_bytes: int) -> Data:
+    name = check_file_name(name)
+    if access not in ("public", "private"):
+        raise InvalidInput("access must be 'public' or 'private'")
+    if (stream is None) == (uri is None):
+        raise InvalidInput("give either a file or a URI for data")
+    if stream is not None:
+        checksum, size = store.put_stream(stream, max_bytes=max_bytes, expected=checksum)
+        uri = f"blob:{checksum}"
+    else:
+        if urlparse(uri).scheme not in URI_SCHEMES:
+            raise InvalidInput(f"data URI must use one of {', '.join(URI_SCHEMES)}: {uri!r}")
+        checksum = normalize_checksum(checksum) if checksum else None
+    data = Data(name=name, checksum=checksum, size=size, uri=uri, access=access, owner_id=owner.id)
+    session.add(data)
+    session.commit()
+    session.refresh(data)
+    return data
+
+
+def find_data(session: Session, user: User, uid: str) -> Data:
+    return require_read(user, session.exec(select(Data).where(Data.uid == uid)).first(), "data", uid)
+
+
+def list_datas(session: Session, user: User, checksum: str | None = None) -> list[Data]:
+    query = select(Data).order_by(Data.id)
+    if checksum:
+        query = query.where(Data.checksum == normalize_checksum(checksum))
+    if not user.is_admin:
+        query = query.where(or_(Data.owner_id == user.id, Data.access == "public"))
+    return list(session.exec(query))
+
+
+def remove_data(session: Session, store: BlobStore, user: User, uid: str) -> Data:
+    """Remove data; refused while unfinished jobs read it. The blob goes when nothing else refers to it."""
+    data = require_change(user, find_data(session, user, uid), "data", uid)
+    unfinished = session.exec(select(Job.data_ids).where(Job.status.not_in([s.value for s in JOB_FINAL])))
+    if any(data.id in ids for ids in unfinished):
+        raise Conflict(f"data {uid!r} is read by unfinished jobs; abort them or wait")
+    session.delete(data)
+    session.commit()
+    if data.checksum and data.uri == f"blob:{data.checksum}":
+        still_used = session.exec(select(Data).where(Data.checksum == data.checksum)).first() or \
+            session.exec(select(App).where(App.checksum == data.checksum)).first()
+        if not still_used and store.has(data.checksum):
+            store.path(data.checksum).unlink()
+    return data
+
+
+def data_public(session: Session, datas: list[Data]) -> list[DataPublic]:
+    owners = user_names(session, {d.owner_id for d in datas})
+    return [DataPublic(**d.model_dump(), owner=owners.get(d.owner_id, "")) for d in datas]

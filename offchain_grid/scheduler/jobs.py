@@ -1,0 +1,145 @@
+"""Job submission (idempotent by external id), views, and abort."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from ..errors import InvalidInput, NotFound
+from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, Replicate, ResultPublic,
+                      SignaturePublic, User, Worker, now)
+from ..statuses import JobEvent, ReplicateStatus
+from .access import may_read, require_change
+from .lifecycle import add_replicates, finish
+from .users import user_names
+
+
+def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> list[tuple[Job, bool]]:
+    """Create jobs and their first replicates; (job, created) pairs, created=False for a known external id.
+
+    All or nothing: one bad request leaves the database unchanged.
+    """
+    apps: dict[str, App] = {}
+    datas: dict[str, Data] = {}
+    known = _known_external_ids(session, owner, requests)
+    out: list[tuple[Job, bool]] = []
+    fresh: list[Job] = []
+    for req in requests:
+        if req.external_id is not None and req.external_id in known:
+            out.append((known[req.external_id], False))
+            continue
+        app = apps.get(req.app) or _usable_app(session, owner, req.app)
+        apps[req.app] = app
+        inputs = [datas.get(ref) or _usable_data(session, owner, ref) for ref in req.data]
+        datas.update((d.uid, d) for d in inputs)
+        if len({d.name for d in inputs}) != len(inputs):
+            raise InvalidInput("two input data have the same name; they would overwrite each other")
+        if req.deadline is not None and req.deadline <= now():
+            raise InvalidInput("deadline is in the past")
+        job = Job(owner_id=owner.id, app_id=app.id, app_name=app.name, args=req.args, stdin=req.stdin,
+                  data_ids=[d.id for d in inputs], data_checksums=[d.checksum for d in inputs if d.checksum],
+                  replication=req.replication, max_wall_seconds=req.max_wall_seconds, max_retries=req.max_retries,
+                  deadline=req.deadline, external_id=req.external_id,
+                  onchain=req.onchain.model_dump() if req.onchain else None)
+        fresh.append(job)
+        out.append((job, True))
+        if req.external_id is not None:
+            known[req.external_id] = job
+    session.add_all(fresh)
+    session.flush()
+    for job in fresh:
+        add_replicates(session, job, job.replication)
+    session.commit()
+    return out
+
+
+def _known_external_ids(session: Session, owner: User, requests: list[JobCreate]) -> dict[str, Job]:
+    ids = {r.external_id for r in requests if r.external_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Job).where(Job.owner_id == owner.id, Job.external_id.in_(ids)))
+    return {j.external_id: j for j in rows}
+
+
+def _usable_app(session: Session, user: User, ref: str) -> App:
+    app = session.exec(select(App).where(or_(App.uid == ref, App.name == ref))).first()
+    if app is None or not may_read(user, app.owner_id, app.access):
+        raise NotFound(f"unknown app {ref!r}: register it with `xw sendapp` first")
+    return app
+
+
+def _usable_data(session: Session, user: User, uid: str) -> Data:
+    data = session.exec(select(Data).where(Data.uid == uid)).first()
+    if data is None or not may_read(user, data.owner_id, data.access):
+        raise NotFound(f"unknown data {uid!r}")
+    return data
+
+
+def find_job(session: Session, user: User, uid: str) -> Job:
+    """A job its owner (or an admin) may see; others get NotFound, not a hint that it exists."""
+    job = session.exec(select(Job).where(Job.uid == uid)).first()
+    if job is None or not (user.is_admin or job.owner_id == user.id):
+        raise NotFound(f"job {uid!r} not found")
+    return job
+
+
+def list_jobs(session: Session, user: User, status: str | None = None, limit: int = 1000, offset: int = 0) -> list[Job]:
+    query = select(Job).order_by(Job.id).offset(offset).limit(limit)
+    if not user.is_admin:
+        query = query.where(Job.owner_id == user.id)
+    if status:
+        query = query.where(Job.status == status.upper())
+    return list(session.exec(query))
+
+
+def abort_job(session: Session, user: User, uid: str) -> Job:
+    job = require_change(user, find_job(session, user, uid), "job", uid)
+    finish(session, job, JobEvent.ABORT, "aborted by its owner")
+    session.commit()
+    return job
+
+
+def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
+    owners = user_names(session, {j.owner_id for j in jobs})
+    data_uids = _data_uids(session, {i for j in jobs for i in j.data_ids})
+    done = [j for j in jobs if j.result_digest]
+    signed = _signed_replicates(session, [j.id for j in done])
+    views = []
+    for job in jobs:
+        result = None
+        if job.result_digest:
+            reps = signed.get(job.id, [])
+            result = ResultPublic(
+                digest=job.result_digest,
+                callback_data="0x" + (job.callback_data or b"").hex(),
+                callback_data_hash=job.callback_data_hash,
+                signatures=[SignaturePublic(worker=a, signature=r.signature)
+                            for r, a in reps if r.status == ReplicateStatus.VALID.value],
+                dissents=[DissentPublic(worker=a, digest=r.digest, callback_data_hash=r.callback_data_hash,
+                                        signature=r.signature)
+                          for r, a in reps if r.status == ReplicateStatus.INVALID.value])
+        views.append(JobPublic(
+            uid=job.uid, app=job.app_name, owner=owners.get(job.owner_id, ""), args=job.args,
+            data=[data_uids.get(i, "") for i in job.data_ids], status=job.status, error=job.error,
+            replication=job.replication, max_wall_seconds=job.max_wall_seconds, max_retries=job.max_retries,
+            retries_used=job.retries_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
+            created_at=job.created_at, completed_at=job.completed_at, result=result))
+    return views
+
+
+def _data_uids(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {d.id: d.uid for d in session.exec(select(Data).where(Data.id.in_(ids)))}
+
+
+def _signed_replicates(session: Session, job_ids: list[int]) -> dict[int, list[tuple[Replicate, str]]]:
+    if not job_ids:
+        return {}
+    rows = session.exec(select(Replicate, Worker.address).join(Worker, Worker.id == Replicate.worker_id).where(
+        Replicate.job_id.in_(job_ids),
+        Replicate.status.in_([ReplicateStatus.VALID.value, ReplicateStatus.INVALID.value])).order_by(Replicate.id))
+    out: dict[int, list] = {}
+    for rep, address in rows:
+        out.setdefault(rep.job_id, []).append((rep, address))
+    return out

@@ -1,0 +1,41 @@
+"""User accounts and their API tokens."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ..errors import Conflict, InvalidInput, Unauthorized
+from ..models import User
+from ..security import hash_token, new_token
+
+
+def create_user(session: Session, *, name: str, is_admin: bool = False, token: str | None = None) -> tuple[User, str]:
+    """New user and its API token (returned once: only its hash is stored)."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise InvalidInput("user name must be 1 to 64 characters")
+    if token is not None and len(token) < 16:
+        raise InvalidInput("a chosen token must be at least 16 characters long")
+    if session.exec(select(User).where(User.name == name)).first():
+        raise Conflict(f"user {name!r} already exists")
+    token = token or new_token()
+    if session.exec(select(User).where(User.token_hash == hash_token(token))).first():
+        raise Conflict("that token is already in use")
+    user = User(name=name, is_admin=is_admin, token_hash=hash_token(token))
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user, token
+
+
+def user_by_token(session: Session, token: str) -> User:
+    user = session.exec(select(User).where(User.token_hash == hash_token(token))).first()
+    if user is None:
+        raise Unauthorized("invalid API token")
+    return user
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids)))}

@@ -1,0 +1,79 @@
+"""Worker login by Ethereum key (challenge, signature, session token) and alive signals."""
+
+from __future__ import annotations
+
+import secrets
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils import to_checksum_address
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from ..errors import Unauthorized
+from ..models import Challenge, RegisterRequest, Replicate, Worker, now
+from ..platform import normalize_arch, normalize_os
+from ..security import challenge_message, hash_token, new_token
+from ..statuses import ReplicateStatus
+from .settings import Settings
+
+
+def issue_challenge(session: Session, settings: Settings, address: str) -> str:
+    nonce = secrets.token_hex(16)
+    session.add(Challenge(nonce=nonce, address=to_checksum_address(address),
+                          expires_at=now() + settings.challenge_seconds))
+    session.commit()
+    return nonce
+
+
+def register(session: Session, req: RegisterRequest) -> tuple[Worker, str]:
+    """Check the signed challenge (used once) and open a session; returns the worker and its token."""
+    address = to_checksum_address(req.address)
+    challenge = session.exec(select(Challenge).where(Challenge.nonce == req.nonce)).first()
+    if challenge is None or challenge.address != address or challenge.expires_at < now():
+        raise Unauthorized("unknown or expired challenge; ask for a new one")
+    session.delete(challenge)
+    try:
+        signer = Account.recover_message(encode_defunct(text=challenge_message(req.nonce)), signature=req.signature)
+    except Exception:  # malformed signatures raise assorted errors from the crypto backends
+        signer = None
+    if signer != address:
+        session.commit()
+        raise Unauthorized("challenge signature does not match the worker address")
+    try:
+        arch, os_name = normalize_arch(req.arch), normalize_os(req.os)
+    except ValueError as exc:
+        raise Unauthorized(str(exc)) from None
+    worker = session.exec(select(Worker).where(Worker.address == address)).first() or Worker(address=address)
+    token = new_token()
+    worker.session_hash = hash_token(token)
+    worker.arch, worker.os = arch, os_name
+    worker.shared_apps = sorted(set(req.shared_apps))
+    worker.slots, worker.hostname = req.slots, req.hostname
+    worker.last_alive, worker.status = now(), "ALIVE"
+    session.add(worker)
+    session.commit()
+    session.refresh(worker)
+    return worker, token
+
+
+def worker_by_session(session: Session, token: str) -> Worker:
+    worker = session.exec(select(Worker).where(Worker.session_hash == hash_token(token))).first()
+    if worker is None:
+        raise Unauthorized("invalid worker session; log in again")
+    return worker
+
+
+def alive(session: Session, settings: Settings, worker: Worker) -> int:
+    """Record the signal and renew the worker's leases; returns how many leases were renewed."""
+    worker.last_alive, worker.status = now(), "ALIVE"
+    session.add(worker)
+    renewed = session.exec(update(Replicate).where(
+        Replicate.worker_id == worker.id, Replicate.status == ReplicateStatus.RUNNING.value
+    ).values(lease_expires=now() + settings.lease_seconds)).rowcount
+    session.commit()
+    return renewed
+
+
+def list_workers(session: Session) -> list[Worker]:
+    return list(session.exec(select(Worker).order_by(Worker.id)))

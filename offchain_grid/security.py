@@ -1,0 +1,25 @@
+"""API and session tokens: random, shown once, stored only as a sha256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def same_token(token: str, token_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
+def challenge_message(nonce: str) -> str:
+    """Text a worker signs (EIP-191 personal message) to prove it holds its key."""
+    return f"cumulus worker login: {nonce}"

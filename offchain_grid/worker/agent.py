@@ -1,0 +1,166 @@
+"""The worker's loops: pull while slots are free, run jobs in threads, report in batches, stay alive."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..platform import docker_engine_problem
+from .cache import Cache
+from .client import SchedulerRefused, WorkerClient
+from .runner import JobFailed, Limits, Sources, run_assignment
+
+log = logging.getLogger("xw.worker")
+REPORT_BATCH = 200
+
+
+@dataclass
+class WorkerConfig:
+    scheduler: str  # base URL of the scheduler
+    account: object  # eth-account LocalAccount holding the worker key
+    workdir: Path
+    slots: int = 1
+    cache_mb: int = 1024
+    shared_apps: dict[str, str] = field(default_factory=dict)  # name -> local command
+    poll_interval: float = 1.0
+    limits: Limits = field(default_factory=Limits)
+    docker: bool = False  # declare Docker if an engine answers
+
+
+class Agent:
+    def __init__(self, config: WorkerConfig):
+        self.config = config
+        self.stop = threading.Event()
+        declared = list(config.shared_apps)
+        if config.docker:
+            problem = docker_engine_problem()
+            if problem:
+                log.warning("not offering Docker apps: %s", problem)
+            else:
+                declared.append("docker")
+        self.declared = sorted(set(declared))
+        self.client = WorkerClient(config.scheduler, config.account, shared_apps=self.declared,
+                                   slots=config.slots, stop=self.stop)
+        self.cache = Cache(config.workdir / "cache", config.cache_mb * 1024 * 1024)
+        self.sources = Sources(self.cache, self.client.blob_chunks)
+        self.reports: queue.Queue = queue.Queue()
+        self.free = threading.Semaphore(config.slots)
+        self.busy = 0
+        self.exit_reason: str | None = None
+
+    def run(self) -> str | None:
+        """Work until stopped or blacklisted; returns why it stopped (None when asked to stop)."""
+        shutil.rmtree(self.config.workdir / "jobs", ignore_errors=True)
+        session = self.client.login()
+        log.info("logged in to %s as %s (worker %s), %d slot(s), shared apps: %s", self.config.scheduler,
+                 self.config.account.address, session["worker"], self.config.slots, ", ".join(self.declared) or "none")
+        threads = [threading.Thread(target=self._keep_alive, name="alive", daemon=True),
+                   threading.Thread(target=self._send_reports, name="reports", daemon=True)]
+        for thread in threads:
+            thread.start()
+        with ThreadPoolExecutor(max_workers=self.config.slots, thread_name_prefix="job") as pool:
+            try:
+                self._pull_loop(pool)
+            finally:
+                self.stop.set()
+        while not self.reports.empty():
+            self._flush_reports()
+        return self.exit_reason
+
+    def _pull_loop(self, pool: ThreadPoolExecutor) -> None:
+        while not self.stop.is_set():
+            free = self._take_free_slots()
+            if free == 0:
+                continue
+            try:
+                answer = self.client.pull(free, self.cache.checksums())
+            except SchedulerRefused as exc:
+                self._release(free)
+                if self.stop.is_set():
+                    return
+                log.error("pull refused: %s", exc)
+                self.stop.wait(self.config.poll_interval)
+                continue
+            if answer.get("blacklisted"):
+                self._release(free)
+                self.exit_reason = f"blacklisted by the scheduler: {answer.get('reason')}"
+                log.error("%s; stopping", self.exit_reason)
+                return
+            assignments = answer["assignments"]
+            self._release(free - len(assignments))
+            for assignment in assignments:
+                pool.submit(self._work, assignment)
+            if not assignments:
+                self.stop.wait(self.config.poll_interval)
+
+    def _take_free_slots(self) -> int:
+        if not self.free.acquire(timeout=0.5):
+            return 0
+        count = 1
+        while self.free.acquire(blocking=False):
+            count += 1
+        return count
+
+    def _release(self, count: int) -> None:
+        for _ in range(count):
+            self.free.release()
+
+    def _work(self, assignment: dict) -> None:
+        started = time.monotonic()
+        label = f"job {assignment['job']} (app {assignment['app']['name']}, replicate {assignment['replicate']})"
+        log.info("running %s", label)
+        try:
+            result = run_assignment(assignment, workdir=self.config.workdir, sources=self.sources,
+                                    private_key=self.config.account.key, limits=self.config.limits,
+                                    shared_tools=self.config.shared_apps)
+            log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
+            self.reports.put(("result", result))
+        except JobFailed as exc:
+            log.warning("failed %s: %s", label, exc)
+            self.reports.put(("failure", {"replicate": assignment["replicate"], "reason": str(exc)}))
+        except Exception as exc:  # report instead of losing the replicate to a lease expiry
+            log.exception("unexpected error in %s", label)
+            self.reports.put(("failure", {"replicate": assignment["replicate"], "reason": f"worker error: {exc}"}))
+        finally:
+            self.free.release()
+
+    def _send_reports(self) -> None:
+        while not self.stop.is_set():
+            self._flush_reports(wait=0.2)
+
+    def _flush_reports(self, wait: float = 0.0) -> None:
+        items = []
+        try:
+            items.append(self.reports.get(timeout=wait) if wait else self.reports.get_nowait())
+            while len(items) < REPORT_BATCH:
+                items.append(self.reports.get_nowait())
+        except queue.Empty:
+            pass
+        if not items:
+            return
+        results = [body for kind, body in items if kind == "result"]
+        failures = [body for kind, body in items if kind == "failure"]
+        try:
+            outcome = self.client.report(results, failures)
+        except SchedulerRefused as exc:
+            log.error("reports refused: %s", exc)
+            return
+        for rejected in outcome["rejected"]:
+            log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
+
+    def _keep_alive(self) -> None:
+        while not self.stop.wait(self.client.alive_interval):
+            try:
+                answer = self.client.alive()
+            except SchedulerRefused as exc:
+                log.error("alive signal refused: %s", exc)
+                continue
+            if answer.get("blacklisted"):
+                self.exit_reason = f"blacklisted by the scheduler: {answer.get('reason')}"
+                self.stop.set()

@@ -1,0 +1,100 @@
+"""Worker side of the scheduler protocol, with retries so a scheduler restart is ridden out."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import requests
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from ..platform import host_arch, host_os
+
+log = logging.getLogger("xw.worker")
+API = "/api/v1/worker"
+
+
+class SchedulerRefused(Exception):
+    """The scheduler answered with an error that retrying will not fix."""
+
+
+class WorkerClient:
+    def __init__(self, base_url: str, account, *, shared_apps: list[str], slots: int, stop: threading.Event,
+                 max_backoff: float = 5.0):
+        self.base = base_url.rstrip("/")
+        self.account = account
+        self.shared_apps, self.slots = shared_apps, slots
+        self.stop = stop
+        self.max_backoff = max_backoff
+        self.http = requests.Session()
+        self.token: str | None = None
+        self.alive_interval = 10.0
+        self._login_lock = threading.Lock()
+
+    def login(self) -> dict:
+        """Challenge, sign it with the worker key, get a session token."""
+        with self._login_lock:
+            nonce = self._call("POST", "/challenge", json={"address": self.account.address}, auth=False)["nonce"]
+            message = encode_defunct(text=f"cumulus worker login: {nonce}")
+            signature = "0x" + bytes(Account.sign_message(message, self.account.key).signature).hex()
+            session = self._call("POST", "/register", auth=False, json={
+                "address": self.account.address, "nonce": nonce, "signature": signature, "arch": host_arch(),
+                "os": host_os(), "shared_apps": self.shared_apps, "slots": self.slots, "hostname": socket.gethostname()})
+            self.token = session["token"]
+            self.alive_interval = session["alive_interval"]
+            return session
+
+    def alive(self) -> dict:
+        return self._call("POST", "/alive")
+
+    def pull(self, max_jobs: int, cached: list[str]) -> dict:
+        return self._call("POST", "/pull", json={"max_jobs": max_jobs, "cached": cached})
+
+    def report(self, results: list[dict], failures: list[dict]) -> dict:
+        return self._call("POST", "/reports", json={"results": results, "failures": failures})
+
+    def blob_chunks(self, checksum: str):
+        response = self._request("GET", f"/blobs/{checksum}", stream=True)
+        try:
+            yield from response.iter_content(1 << 20)
+        finally:
+            response.close()
+
+    def _call(self, method: str, path: str, auth: bool = True, **kwargs) -> dict:
+        return self._request(method, path, auth=auth, **kwargs).json()
+
+    def _request(self, method: str, path: str, auth: bool = True, **kwargs) -> requests.Response:
+        """Retry with backoff while the scheduler is unreachable or restarting; log in again on 401."""
+        delay = 0.2
+        while True:
+            headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+            try:
+                response = self.http.request(method, self.base + API + path, headers=headers, timeout=60, **kwargs)
+            except requests.ConnectionError:
+                response = None
+            except requests.Timeout:
+                response = None
+            if response is not None and response.status_code < 500:
+                if response.status_code == 401 and auth:
+                    log.info("session refused; logging in again")
+                    self.login()
+                    continue
+                if response.status_code >= 400:
+                    raise SchedulerRefused(f"{method} {path}: {response.status_code} {_detail(response)}")
+                return response
+            if self.stop.is_set():
+                raise SchedulerRefused("stopping")
+            what = "unreachable" if response is None else f"answered {response.status_code}"
+            log.warning("scheduler %s at %s; retrying in %.1fs", what, self.base, delay)
+            time.sleep(delay)
+            delay = min(self.max_backoff, delay * 2)
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("detail"))
+    except ValueError:
+        return response.text[:200]

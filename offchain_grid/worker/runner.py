@@ -1,0 +1,197 @@
+"""Runs one assignment in its own directory, confined by limits, and turns it into a signed report."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import requests
+
+from ..archive import pack_result
+from ..contribution import SigningDomain, callback_data_hash, result_digest, sign_contribution
+from ..errors import GridError, UnsafePath
+from ..scheduler.datas import check_file_name
+from .cache import Cache
+
+log = logging.getLogger("xw.worker")
+MAX_CALLBACK_BYTES = 1024
+CALLBACK_FILE = ".cumulus-callback"
+OUTPUT_DIR = "output"
+
+
+class JobFailed(Exception):
+    """The job could not produce a result; the message goes to the scheduler and the user."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 4096  # address space per job
+    file_mb: int = 1024  # largest file a job may write
+    max_output_mb: int = 64  # result archive bound, as the scheduler's
+
+
+@dataclass
+class Sources:
+    """How to fetch content: blobs from the scheduler, others from their URI."""
+
+    cache: Cache
+    blob_chunks: callable  # checksum -> iterator of bytes
+
+    def fetch(self, uri: str | None, checksum: str | None, what: str) -> Path:
+        if not uri:
+            raise JobFailed(f"{what} has no location to fetch it from")
+        if uri.startswith("blob:"):
+            return self._cached(checksum or uri[5:], lambda: self.blob_chunks(checksum or uri[5:]), what)
+        if checksum:
+            return self._cached(checksum, lambda: _uri_chunks(uri), what)
+        # Without a checksum nothing can be verified or cached: fetch it for this job only.
+        path = self.cache.root / f".nochecksum-{os.getpid()}-{time.monotonic_ns()}"
+        with open(path, "wb") as out:
+            for chunk in _uri_chunks(uri):
+                out.write(chunk)
+        return path
+
+    def _cached(self, checksum: str, fetch, what: str) -> Path:
+        try:
+            path = self.cache.get(checksum, fetch)
+            self.cache.verify(path, checksum)
+            return path
+        except GridError as exc:
+            raise JobFailed(f"{what}: {exc}") from None
+        except (OSError, requests.RequestException) as exc:
+            raise JobFailed(f"{what}: download failed: {exc}") from None
+
+
+def _uri_chunks(uri: str):
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        with open(unquote(parsed.path), "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+    elif parsed.scheme in ("http", "https"):
+        with requests.get(uri, stream=True, timeout=60) as response:
+            response.raise_for_status()
+            yield from response.iter_content(1 << 20)
+    else:
+        raise JobFailed(f"unsupported URI scheme in {uri!r}")
+
+
+def run_assignment(assignment: dict, *, workdir: Path, sources: Sources, private_key, limits: Limits,
+                   shared_tools: dict[str, str]) -> dict:
+    """Execute and sign; returns a ResultUpload dict. Raises JobFailed with a readable reason."""
+    job_dir = workdir / "jobs" / assignment["replicate"]
+    io_dir = workdir / "jobs" / (assignment["replicate"] + ".io")
+    try:
+        shutil.rmtree(job_dir, ignore_errors=True)
+        (job_dir / OUTPUT_DIR).mkdir(parents=True)
+        io_dir.mkdir(parents=True, exist_ok=True)
+        command = _command(assignment, sources, shared_tools, job_dir)
+        _place_inputs(assignment, sources, job_dir)
+        exit_code = _execute(command, assignment, job_dir, io_dir, limits)
+        stdout, stderr = (io_dir / "stdout").read_bytes(), (io_dir / "stderr").read_bytes()
+        callback = _read_callback(job_dir)
+        archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR)
+        if len(archive) > limits.max_output_mb * 1024 * 1024:
+            raise JobFailed(f"result archive of {len(archive)} bytes exceeds {limits.max_output_mb} MB")
+        return sign_result(assignment, archive, callback, private_key)
+    finally:
+        shutil.rmtree(job_dir, ignore_errors=True)
+        shutil.rmtree(io_dir, ignore_errors=True)
+
+
+def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) -> dict:
+    d = assignment["domain"]
+    domain = SigningDomain(d["name"], d["version"], d["chain_id"], d["verifying_contract"])
+    digest = result_digest(archive)
+    signature = sign_contribution(private_key, domain, assignment["task_id"], digest, callback_data_hash(callback))
+    return {"replicate": assignment["replicate"], "digest": "0x" + digest.hex(), "callback_data": "0x" + callback.hex(),
+            "signature": "0x" + signature.hex(), "archive": base64.b64encode(archive).decode("ascii")}
+
+
+def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str], job_dir: Path) -> list[str]:
+    app = assignment["app"]
+    args = [str(a) for a in assignment["args"]]
+    if app["type"] == "DEPLOYABLE":
+        path = sources.fetch(app["uri"], app["checksum"], f"app {app['name']}")
+        if not os.access(path, os.X_OK):
+            os.chmod(path, 0o555)
+        return [str(path), *args]
+    if app.get("image"):
+        return ["docker", "run", "--rm", "-i", "--network", "none", "-v", f"{job_dir}:/job", "-w", "/job",
+                "-e", "CUMULUS_OUTPUT_DIR=/job/output", "-e", f"CUMULUS_CALLBACK_FILE=/job/{CALLBACK_FILE}",
+                app["image"], *args]
+    tool = shared_tools.get(app["name"])
+    if tool is None:
+        raise JobFailed(f"this worker does not provide shared app {app['name']!r}")
+    return [tool, *args]
+
+
+def _place_inputs(assignment: dict, sources: Sources, job_dir: Path) -> None:
+    for item in assignment["data"]:
+        try:
+            name = check_file_name(item["name"])
+        except UnsafePath as exc:
+            raise JobFailed(str(exc)) from None
+        source = sources.fetch(item["uri"], item["checksum"], f"data {name}")
+        shutil.copyfile(source, job_dir / name)  # a copy: the job may not alter the cache
+        if source.name.startswith(".nochecksum-"):
+            source.unlink(missing_ok=True)
+    if assignment.get("stdin") is not None:
+        (job_dir.parent / (assignment["replicate"] + ".io") / "stdin").write_text(assignment["stdin"])
+
+
+def _execute(command: list[str], assignment: dict, job_dir: Path, io_dir: Path, limits: Limits) -> int:
+    wall = assignment["max_wall_seconds"]
+    env = dict(os.environ, CUMULUS_OUTPUT_DIR=str(job_dir / OUTPUT_DIR),
+               CUMULUS_CALLBACK_FILE=str(job_dir / CALLBACK_FILE), CUMULUS_JOB_UID=assignment["job"],
+               CUMULUS_TASK_ID=assignment["task_id"])
+    stdin_path = io_dir / "stdin"
+    with open(io_dir / "stdout", "wb") as out, open(io_dir / "stderr", "wb") as err, \
+            (open(stdin_path, "rb") if stdin_path.exists() else open(os.devnull, "rb")) as stdin:
+        try:
+            proc = subprocess.Popen(command, cwd=job_dir, env=env, stdin=stdin, stdout=out, stderr=err,
+                                    start_new_session=True, preexec_fn=_limiter(wall, limits))
+        except OSError as exc:
+            raise JobFailed(f"cannot start {command[0]}: {exc.strerror}") from None
+        try:
+            return proc.wait(timeout=wall)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed") from None
+
+
+def _limiter(wall: int, limits: Limits):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (wall + 1, wall + 2))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb << 20, limits.file_mb << 20))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb << 20, limits.memory_mb << 20))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _read_callback(job_dir: Path) -> bytes:
+    path = job_dir / CALLBACK_FILE
+    if path.is_symlink():
+        raise JobFailed("the callback file may not be a symlink")
+    if not path.exists():
+        return b""
+    if path.stat().st_size > MAX_CALLBACK_BYTES:
+        raise JobFailed(f"callback data of {path.stat().st_size} bytes exceeds {MAX_CALLBACK_BYTES} bytes")
+    return path.read_bytes()

@@ -1,0 +1,106 @@
+"""Real scheduler and worker processes for the grid tests, on 127.0.0.1 and free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+TOKEN = "alice-token-0123456789"
+BOB_TOKEN = "bob-token-0123456789ab"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def xw(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `python -m offchain_grid.cli ...` to completion."""
+    return subprocess.run([sys.executable, "-m", "offchain_grid.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
+    """Poll until `predicate()` is truthy; its value, or AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Scheduler:
+    def __init__(self, tmp: Path, db_url: str, lease: float = 2.0, alive: float = 2.0, extra: tuple = ()):
+        self.tmp, self.db_url = tmp, db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--db", db_url,
+                     "--data-dir", str(tmp / "blobs"), "--lease-seconds", str(lease), "--alive-timeout", str(alive),
+                     *extra]
+        self.proc: subprocess.Popen | None = None
+        self.log = tmp / f"scheduler-{self.port}.log"
+
+    def start(self) -> "Scheduler":
+        self.proc = subprocess.Popen([sys.executable, "-m", "offchain_grid.cli", *self.args],
+                                     stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        wait_until(self._healthy, 30, what=f"scheduler on {self.url}")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"scheduler exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+        try:
+            return requests.get(self.url + "/health", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Worker:
+    def __init__(self, tmp: Path, scheduler_url: str, key: str, name: str, slots: int = 1,
+                 env: dict | None = None, extra: tuple = ()):
+        self.key, self.name = key, name
+        self.workdir = tmp / f"worker-{name}"
+        self.log = tmp / f"worker-{name}.log"
+        self.cmd = [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", scheduler_url,
+                    "--workdir", str(self.workdir), "--slots", str(slots), "--poll-interval", "0.1", *extra]
+        self.env = {**os.environ, "XW_WORKER_PRIVATE_KEY": key, **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Worker":
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

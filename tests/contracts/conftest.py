@@ -93,3 +93,26 @@ def workers(hub, rlc, pool, deployer):
         hub.joinPool(pool, MIN_STAKE, {"from": worker})
         joined.append(worker)
     return sorted(joined, key=lambda w: int(w.address, 16))
+
+
+@pytest.fixture(scope="module")
+def stranger(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="module")
+def outsider(deployer):
+    """A funded account with a private key that never joined a pool."""
+    account = brownie_accounts.add(bytes([0x77]) * 32)
+    deployer.transfer(account, "1 ether")
+    return account
+
+
+@pytest.fixture(scope="module")
+def value_store(ValueStore, deployer):
+    return ValueStore.deploy({"from": deployer})
+
+
+@pytest.fixture(scope="module")
+def vanity(VanityAddress, hub, app, pool, deployer):
+    return VanityAddress.deploy(hub, app, pool, 1, 200_000, {"from": deployer})

@@ -37,3 +37,53 @@ def compact(signature: bytes):
     r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
     vs = s | ((v - 27) << 255)
     return (r, vs.to_bytes(32, "big"))
+
+
+DIGEST = b"\xd1" * 32
+OTHER_DIGEST = b"\xd2" * 32
+
+
+def err(name, *args):
+    """A custom error as brownie decodes it: "Name: arg, arg" (addresses lowercase, bytes raw)."""
+    if not args:
+        return name + ": "
+    return f"{name}: " + ", ".join(_shown(arg) for arg in args)
+
+
+def _shown(arg):
+    if hasattr(arg, "address"):
+        arg = arg.address
+    if isinstance(arg, str) and arg.startswith("0x") and len(arg) == 42:
+        return arg.lower()
+    if isinstance(arg, (bytes, bytearray)):
+        return str(bytes(arg))
+    return str(arg)
+
+
+def price_of(request):
+    """appPrice + datasetPrice + poolPrice of a TaskRequest tuple."""
+    return request[6] + request[7] + request[8]
+
+
+def request_task(hub, rlc, requester, task_spec):
+    """Approve the Hub for the task's price and request it; returns the transaction."""
+    price = hub.quote(task_spec[0], task_spec[1], task_spec[2])
+    rlc.approve(hub, price, {"from": requester})
+    return hub.requestTask(task_spec, {"from": requester})
+
+
+def signatures(hub, signers, task_id, digest=DIGEST, callback_data=b""):
+    """Contributions of `signers`, in the ascending signer order the Hub requires."""
+    ordered = sorted(signers, key=lambda w: int(w.address, 16))
+    return [contribute(hub, w, task_id, digest, callback_data) for w in ordered]
+
+
+def finalize(hub, oracle, request, signers, digest=DIGEST, callback_data=b"", dissents=(), tx=None):
+    task_id = hub.taskIdOf(request)
+    sigs = signatures(hub, signers, task_id, digest, callback_data)
+    return hub.finalize(request, digest, callback_data, sigs, list(dissents), {"from": oracle, **(tx or {})})
+
+
+def dissent(hub, worker, task_id, digest=OTHER_DIGEST, callback_data=b""):
+    """A worker's signed contribution to another result, as finalize takes it."""
+    return (digest, callback_data_hash(callback_data), contribute(hub, worker, task_id, digest, callback_data))

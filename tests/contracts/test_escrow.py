@@ -1,0 +1,75 @@
+import brownie
+
+from conftest import RLC_UNIT
+from helpers import err, request_task, spec
+
+
+def test_deposit_credits_balance(hub, rlc, user):
+    rlc.approve(hub, 5 * RLC_UNIT, {"from": user})
+    tx = hub.deposit(5 * RLC_UNIT, {"from": user})
+    assert list(tx.events["Deposited"].values()) == [user, 5 * RLC_UNIT]
+    assert hub.s_balances(user) == 5 * RLC_UNIT
+    assert rlc.balanceOf(hub) == hub.totalOwed() == 5 * RLC_UNIT
+
+
+def test_deposit_zero_refused(hub, user):
+    with brownie.reverts(err("ZeroAmount")):
+        hub.deposit(0, {"from": user})
+
+
+def test_deposit_without_allowance_refused(hub, user):
+    with brownie.reverts():
+        hub.deposit(RLC_UNIT, {"from": user})
+
+
+def test_withdraw_sends_tokens(hub, rlc, user):
+    rlc.approve(hub, 5 * RLC_UNIT, {"from": user})
+    hub.deposit(5 * RLC_UNIT, {"from": user})
+    before = rlc.balanceOf(user)
+    tx = hub.withdraw(2 * RLC_UNIT, {"from": user})
+    assert list(tx.events["Withdrawn"].values()) == [user, 2 * RLC_UNIT]
+    assert rlc.balanceOf(user) == before + 2 * RLC_UNIT
+    assert hub.s_balances(user) == 3 * RLC_UNIT == hub.totalOwed()
+
+
+def test_withdraw_more_than_balance(hub, rlc, user):
+    rlc.approve(hub, RLC_UNIT, {"from": user})
+    hub.deposit(RLC_UNIT, {"from": user})
+    with brownie.reverts(err("InsufficientBalance", user, RLC_UNIT, RLC_UNIT + 1)):
+        hub.withdraw(RLC_UNIT + 1, {"from": user})
+
+
+def test_withdraw_zero_refused(hub, user):
+    with brownie.reverts(err("ZeroAmount")):
+        hub.withdraw(0, {"from": user})
+
+
+def test_request_paid_from_deposit_first(hub, rlc, app, pool, user):
+    rlc.approve(hub, 20 * RLC_UNIT, {"from": user})
+    hub.deposit(20 * RLC_UNIT, {"from": user})
+    hub.requestTask(spec(app, pool), {"from": user})  # allowance is spent: the balance pays
+    assert hub.s_balances(user) == 20 * RLC_UNIT - hub.quote(app, 0, pool)
+    assert rlc.balanceOf(hub) == hub.totalOwed() == 20 * RLC_UNIT
+
+
+def test_request_paid_from_allowance_when_deposit_short(hub, rlc, app, pool, user):
+    rlc.approve(hub, RLC_UNIT, {"from": user})
+    hub.deposit(RLC_UNIT, {"from": user})
+    request_task(hub, rlc, user, spec(app, pool))
+    assert hub.s_balances(user) == RLC_UNIT  # untouched: it could not cover the price
+    assert rlc.balanceOf(hub) == hub.totalOwed() == RLC_UNIT + hub.quote(app, 0, pool)
+
+
+def test_request_without_funds_refused(hub, app, pool, user):
+    with brownie.reverts():
+        hub.requestTask(spec(app, pool), {"from": user})
+
+
+def test_tokens_pushed_in_the_same_call_pay(hub, rlc, app, pool, vanity, user):
+    # the dapp forwards its user's tokens to the Hub, then requests: the Hub counts them
+    from eth_abi import encode
+
+    data = encode(["string", "address", "bytes32"], ["ab", user.address, b"\x00" * 32])
+    rlc.approveAndCall(vanity, 13 * RLC_UNIT, data, {"from": user})
+    assert rlc.balanceOf(hub) == hub.totalOwed() == 13 * RLC_UNIT
+    assert rlc.balanceOf(vanity) == 0

@@ -87,3 +87,8 @@ def finalize(hub, oracle, request, signers, digest=DIGEST, callback_data=b"", di
 def dissent(hub, worker, task_id, digest=OTHER_DIGEST, callback_data=b""):
     """A worker's signed contribution to another result, as finalize takes it."""
     return (digest, callback_data_hash(callback_data), contribute(hub, worker, task_id, digest, callback_data))
+
+
+def open_task(hub, rlc, requester, app, pool, **spec_fields):
+    """Request a task (approve + requestTask) and return its TaskRequest tuple."""
+    return request_of(request_task(hub, rlc, requester, spec(app, pool, **spec_fields)))

@@ -75,6 +75,17 @@ def safe_member_name(name: str) -> str:
     return str(path)
 
 
+def check_file_name(name: str) -> str:
+    """A data name becomes a file in the job directory: one plain component only."""
+    try:
+        clean = safe_member_name(name)
+    except UnsafePath:
+        raise UnsafePath(f"data name {name!r} is not a plain file name") from None
+    if "/" in clean or clean in (".", "") or clean.startswith(".") or len(clean) > 255:
+        raise UnsafePath(f"data name {name!r} is not a plain file name (no '/', not starting with '.')")
+    return clean
+
+
 def unpack_result(archive: bytes, destination: Path) -> list[str]:
     """Unpack into `destination`, refusing any member that would land outside it."""
     destination.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints, conlist, field_validator
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -109,9 +109,9 @@ class OnChain(SQLModel):
 
 class JobCreate(SQLModel):
     app: str = Field(min_length=1, max_length=128)
-    args: list[str] = Field(default_factory=list, max_items=1000)
+    args: conlist(str, max_length=1000) = Field(default_factory=list)
     stdin: str | None = Field(default=None, max_length=1_000_000)
-    data: list[str] = Field(default_factory=list, max_items=100)
+    data: conlist(str, max_length=100) = Field(default_factory=list)
     replication: int = Field(default=1, ge=1, le=32)
     max_wall_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     max_retries: int = Field(default=3, ge=0, le=100)
@@ -128,7 +128,7 @@ class JobCreate(SQLModel):
 
 
 class JobBatchCreate(SQLModel):
-    jobs: list[JobCreate] = Field(min_items=1, max_items=10_000)
+    jobs: conlist(JobCreate, min_length=1, max_length=10_000)
 
 
 class Job(SQLModel, table=True):
@@ -274,14 +274,14 @@ class RegisterRequest(SQLModel):
     signature: SignatureHex
     arch: str = Field(min_length=1, max_length=32)
     os: str = Field(min_length=1, max_length=32)
-    shared_apps: list[str] = Field(default_factory=list, max_items=100)
+    shared_apps: conlist(str, max_length=100) = Field(default_factory=list)
     slots: int = Field(default=1, ge=1, le=1024)
     hostname: str = Field(default="", max_length=255)
 
 
 class PullRequest(SQLModel):
     max_jobs: int = Field(default=1, ge=1, le=1000)
-    cached: list[str] = Field(default_factory=list, max_items=10_000)  # checksums in the worker cache
+    cached: conlist(str, max_length=10_000) = Field(default_factory=list)  # checksums in the worker cache
 
 
 class ResultUpload(SQLModel):
@@ -298,8 +298,8 @@ class FailureReport(SQLModel):
 
 
 class ReportBatch(SQLModel):
-    results: list[ResultUpload] = Field(default_factory=list, max_items=1000)
-    failures: list[FailureReport] = Field(default_factory=list, max_items=1000)
+    results: conlist(ResultUpload, max_length=1000) = Field(default_factory=list)
+    failures: conlist(FailureReport, max_length=1000) = Field(default_factory=list)
 
 
 def public_fields(obj: Any, **extra: Any) -> dict:

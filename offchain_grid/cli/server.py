@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..db import DEFAULT_DB_URL, make_engine, sqlite_path
 from .output import grid_errors
+
+DEFAULT_DB_URL = "sqlite:///xw-scheduler.db"
 
 
 @click.command()
@@ -37,6 +38,7 @@ def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_up
     import uvicorn
 
     from ..api.main import create_app
+    from ..db import sqlite_path
     from ..scheduler.settings import Settings
 
     if data_dir is None:
@@ -142,6 +144,7 @@ def create_user(name, is_admin, token, db_url):
     """
     from sqlmodel import Session
 
+    from ..db import make_engine
     from ..scheduler.users import create_user as create
 
     engine = make_engine(db_url)

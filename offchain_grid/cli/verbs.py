@@ -247,7 +247,7 @@ def workers(server, token, as_json):
          ["uid", "address", "arch", "os", "slots", "status", "blacklisted", "completed", "blacklist_reason"])
 
 
-def _wait(client, uid: str, poll: float = 0.5) -> dict:
+def _wait(client, uid: str, poll: float = 0.2) -> dict:
     started = time.monotonic()
     last = None
     while True:

@@ -8,25 +8,14 @@ from urllib.parse import urlparse
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from ..archive import safe_member_name
-from ..errors import Conflict, InvalidInput, UnsafePath
+from ..archive import check_file_name
+from ..errors import Conflict, InvalidInput
 from ..models import App, Data, DataPublic, Job, User
 from ..statuses import JOB_FINAL
 from ..storage import BlobStore, normalize_checksum
 from .access import require_change, require_read
 from .apps import URI_SCHEMES
 from .users import user_names
-
-
-def check_file_name(name: str) -> str:
-    """A data name becomes a file in the job directory: one plain component only."""
-    try:
-        clean = safe_member_name(name)
-    except UnsafePath:
-        raise UnsafePath(f"data name {name!r} is not a plain file name") from None
-    if "/" in clean or clean in (".", "") or clean.startswith(".") or len(clean) > 255:
-        raise UnsafePath(f"data name {name!r} is not a plain file name (no '/', not starting with '.')")
-    return clean
 
 
 def register_data(session: Session, store: BlobStore, *, owner: User, name: str, stream: BinaryIO | None = None,

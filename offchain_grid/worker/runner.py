@@ -16,10 +16,9 @@ from urllib.parse import unquote, urlparse
 
 import requests
 
-from ..archive import pack_result
+from ..archive import check_file_name, pack_result
 from ..contribution import SigningDomain, callback_data_hash, result_digest, sign_contribution
 from ..errors import GridError, UnsafePath
-from ..scheduler.datas import check_file_name
 from .cache import Cache
 
 log = logging.getLogger("xw.worker")

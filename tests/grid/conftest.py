@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from sqlmodel import Session
+
 from offchain_grid.client import GridClient
+from offchain_grid.db import make_engine
+from offchain_grid.scheduler.users import create_user
 
 from .postgres import Postgres
-from .procs import BOB_TOKEN, TOKEN, Scheduler, Worker, xw
+from .procs import BOB_TOKEN, TOKEN, Scheduler, Worker
 
 # Fixed worker keys so failures are reproducible; addresses derive from them.
 WORKER_KEYS = ["0x" + f"{i:02x}" * 32 for i in range(1, 9)]
@@ -24,9 +28,7 @@ def postgres():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """Every test using this runs against both databases."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'scheduler.db'}"
-    return request.getfixturevalue("postgres").new_database()
+    return db_for(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -35,10 +37,18 @@ def sqlite_url(tmp_path):
 
 
 def make_users(db_url: str) -> None:
-    for name, token, flags in (("alice", TOKEN, ["--admin"]), ("bob", BOB_TOKEN, [])):
-        done = xw("admin", "create-user", name, "--token", token, "--db", db_url, *flags)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == token
+    """alice (admin) and bob, in-process: test_cli covers `xw admin create-user` itself."""
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        create_user(session, name="alice", is_admin=True, token=TOKEN)
+        create_user(session, name="bob", token=BOB_TOKEN)
+    engine.dispose()
+
+
+def db_for(kind: str, request, tmp_path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'scheduler.db'}"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture

@@ -261,6 +261,18 @@ class Replicate(SQLModel, table=True):
     finished_at: float | None = None
 
 
+class ReplicatePublic(SQLModel):
+    uid: str
+    status: str
+    worker: str | None  # address of the worker that held it
+    digest: str | None
+    callback_data_hash: str | None
+    signature: str | None
+    error: str | None
+    created_at: float
+    finished_at: float | None
+
+
 # ---------------------------------------------------------------- worker protocol shapes
 
 

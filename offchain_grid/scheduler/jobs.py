@@ -6,7 +6,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..errors import InvalidInput, NotFound
-from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, Replicate, ResultPublic,
+from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, Replicate, ReplicatePublic, ResultPublic,
                       SignaturePublic, User, Worker, now)
 from ..statuses import JobEvent, ReplicateStatus
 from .access import may_read, require_change
@@ -125,6 +125,12 @@ def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
             retries_used=job.retries_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
             created_at=job.created_at, completed_at=job.completed_at, result=result))
     return views
+
+
+def replicates_of(session: Session, job: Job) -> list[ReplicatePublic]:
+    rows = session.exec(select(Replicate, Worker.address).join(Worker, Worker.id == Replicate.worker_id, isouter=True)
+                        .where(Replicate.job_id == job.id).order_by(Replicate.id))
+    return [ReplicatePublic(**rep.model_dump(exclude={"callback_data"}), worker=address) for rep, address in rows]
 
 
 def _data_uids(session: Session, ids: set[int]) -> dict[int, str]:

@@ -11,6 +11,10 @@ from ..models import App, Data, Job, Replicate, Worker, now
 from ..statuses import JobEvent, JobStatus, ReplicateEvent, ReplicateStatus, next_job_status, next_replicate_status
 from .settings import Settings
 
+# A worker never holds two live or voting replicates of one job (one vote per worker);
+# after a failure or a lost lease it may try the job again.
+VOTING = [ReplicateStatus.RUNNING.value, ReplicateStatus.DONE.value, ReplicateStatus.VALID.value,
+          ReplicateStatus.INVALID.value]
 WINDOW_FACTOR = 4  # look at this many candidates per wanted job, to find cached ones
 
 
@@ -54,7 +58,8 @@ def _candidates(session: Session, worker: Worker, window: int):
              .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
              .where(Replicate.status == ReplicateStatus.PENDING.value,
                     Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
-                    ~exists().where(mine.job_id == Replicate.job_id, mine.worker_id == worker.id))
+                    ~exists().where(mine.job_id == Replicate.job_id, mine.worker_id == worker.id,
+                                    mine.status.in_(VOTING)))
              .order_by(Replicate.id).limit(window))
     return list(session.exec(query))
 

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
-from ...models import JobBatchCreate, JobCreate, JobPublic
+from ...models import JobBatchCreate, JobCreate, JobPublic, ReplicatePublic
 from ...scheduler import jobs
 from ..deps import SessionDep, StoreDep, UserDep
 
@@ -32,6 +32,12 @@ def list_jobs(session: SessionDep, user: UserDep, status: str | None = None, lim
 @router.get("/{uid}", response_model=JobPublic)
 def read_job(uid: str, session: SessionDep, user: UserDep):
     return jobs.job_public(session, [jobs.find_job(session, user, uid)])[0]
+
+
+@router.get("/{uid}/replicates", response_model=list[ReplicatePublic])
+def read_replicates(uid: str, session: SessionDep, user: UserDep):
+    """Every copy handed out for this job, with its worker, vote and fate."""
+    return jobs.replicates_of(session, jobs.find_job(session, user, uid))
 
 
 @router.post("/{uid}/abort", response_model=JobPublic)

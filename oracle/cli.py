@@ -1,0 +1,180 @@
+"""`oracle run` and `oracle status`: one command to serve a pool on any network."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import click
+from eth_account import Account
+from sqlmodel import Session, col, select
+from web3 import Web3
+
+from .deployment import Deployment
+from .errors import OracleError
+
+DEFAULT_DB = "sqlite:///oracle.db"
+
+
+def oracle_errors(command):
+    """Library errors become one clear line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (OracleError, OSError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group()
+def main():
+    """The oracle: serves a pool's paid on-chain requests with the grid."""
+
+
+def _rpc_url(network: str | None, rpc_url: str | None) -> str:
+    if rpc_url:
+        return rpc_url
+    from brownie._config import CONFIG
+
+    if network not in CONFIG.networks:
+        raise click.ClickException(f"unknown brownie network {network!r} (see `brownie networks list`)")
+    settings = CONFIG.networks[network]
+    host = os.path.expandvars(settings["host"])
+    port = settings.get("cmd_settings", {}).get("port") if "cmd" in settings else None
+    return f"{host}:{port}" if port and host.count(":") < 2 else host
+
+
+@main.command()
+@click.option("--network", default="development", show_default=True, help="A brownie network id.")
+@click.option("--rpc-url", envvar="CUMULUS_RPC_URL", help="JSON-RPC URL (overrides --network's host).")
+@click.option("--deployment", "deployment_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deployment file (default: deployments/<network>.json).")
+@click.option("--pool", type=int, help="Pool id (default: the deployment's pool).")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The pool's oracle key (or set ORACLE_PRIVATE_KEY).")
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True, help="SQLAlchemy URL of the oracle's state.")
+@click.option("--scheduler", envvar="XW_SERVER", help="Scheduler URL (with --grid-token).")
+@click.option("--grid-token", envvar="XW_TOKEN", help="API token on the scheduler.")
+@click.option("--embedded-grid", is_flag=True, help="Start a scheduler and workers here instead.")
+@click.option("--workers", default=3, show_default=True, help="Workers of the embedded grid.")
+@click.option("--worker-keys-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Embedded grid: one 0x key per line, the pool's staked workers.")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("var/oracle"),
+              show_default=True, help="Embedded grid's files.")
+@click.option("--confirmations", default=1, show_default=True)
+@click.option("--poll-interval", default=1.0, show_default=True)
+@click.option("--stuck-after", default=12.0, show_default=True, help="Seconds before a transaction is resent.")
+@oracle_errors
+def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, grid_token, embedded_grid, workers,
+        worker_keys_file, workdir, confirmations, poll_interval, stuck_after):
+    """Follow the pool's requests, run them on the grid, finalize them on chain.
+
+    \b
+    Example:
+        ORACLE_PRIVATE_KEY=0x... oracle run --network development --embedded-grid --workers 3
+        ORACLE_PRIVATE_KEY=0x... oracle run --network cumulus-live --scheduler http://grid:8080 --grid-token T
+    """
+    from offchain_grid.client import GridClient
+
+    from .db import make_engine
+    from .hub import RevertExplainer
+    from .service import Oracle, OracleSettings
+    from .txmanager import TransactionManager
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    key = key_file.read_text().strip() if key_file else os.environ.get("ORACLE_PRIVATE_KEY")
+    if not key:
+        raise click.ClickException("no oracle key: use --key-file or set ORACLE_PRIVATE_KEY")
+    account = Account.from_key(key)
+    deployment = Deployment(**json.loads(deployment_file.read_text())) if deployment_file else Deployment.load(network)
+    pool = pool or deployment.pool
+    if not pool:
+        raise click.ClickException("no pool: pass --pool or record one in the deployment")
+    w3 = Web3(Web3.HTTPProvider(_rpc_url(network, rpc_url), request_kwargs={"timeout": 30}))
+    if w3.eth.chain_id != deployment.chain_id:
+        raise click.ClickException(f"chain id {w3.eth.chain_id} does not match the deployment's {deployment.chain_id}")
+    grid_handle = None
+    if embedded_grid:
+        from .embedded import start_grid
+
+        keys = worker_keys_file.read_text().split() if worker_keys_file else []
+        if len(keys) < workers:
+            raise click.ClickException(f"--embedded-grid needs {workers} worker keys in --worker-keys-file")
+        grid_handle = start_grid(workdir, keys[:workers])
+        grid = grid_handle.client()
+        click.echo(f"embedded grid at {grid_handle.url} with {workers} workers", err=True)
+    elif scheduler:
+        grid = GridClient(scheduler, grid_token)
+    else:
+        raise click.ClickException("give --scheduler URL (and --grid-token) or --embedded-grid")
+    engine = make_engine(db_url)
+    tx = TransactionManager(w3, account, engine, stuck_after=stuck_after, explain_revert=RevertExplainer("Hub"))
+    oracle = Oracle(w3, deployment, pool, account, engine, grid,
+                    OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        oracle.run(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if grid_handle:
+            grid_handle.stop()
+
+
+@main.command()
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@oracle_errors
+def status(db_url, as_json):
+    """Show the cursor, the tasks in flight with their state and age, and the last errors.
+
+    \b
+    Example:
+        oracle status --db sqlite:///oracle.db
+    """
+    from .db import make_engine
+    from .models import Cursor, ErrorLog, TaskRecord
+    from .task_states import OPEN
+
+    engine = make_engine(db_url)
+    now = time.time()
+    with Session(engine) as session:
+        cursors = [{"key": c.key, "block": c.block} for c in session.exec(select(Cursor)).all()]
+        tasks = session.exec(select(TaskRecord).order_by(col(TaskRecord.created_at).desc()).limit(200)).all()
+        errors = session.exec(select(ErrorLog).order_by(col(ErrorLog.id).desc()).limit(10)).all()
+    in_flight = [t for t in tasks if t.state in {s.value for s in OPEN}]
+    counts: dict[str, int] = {}
+    for task in tasks:
+        counts[task.state] = counts.get(task.state, 0) + 1
+    if as_json:
+        click.echo(json.dumps({
+            "cursors": cursors, "counts": counts,
+            "in_flight": [{"task_id": t.task_id, "state": t.state, "age_seconds": round(now - t.created_at),
+                           "held": t.held, "job": t.job_uid, "reason": t.reason} for t in in_flight],
+            "errors": [{"at": e.at, "task_id": e.task_id, "message": e.message} for e in errors],
+        }, indent=2))
+        return
+    for cursor in cursors:
+        click.echo(f"cursor {cursor['key']}: block {cursor['block']}")
+    click.echo("tasks: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    for task in in_flight:
+        held = " (held: reorged)" if task.held else ""
+        click.echo(f"  {task.task_id[:18]}  {task.state:<11} {now - task.created_at:>6.0f}s  job {task.job_uid or '-'}{held}")
+    if errors:
+        click.echo("last errors:")
+        for error in errors:
+            click.echo(f"  {time.strftime('%H:%M:%S', time.localtime(error.at))} {(error.task_id or '')[:10]} {error.message[:200]}")
+
+
+if __name__ == "__main__":
+    main()

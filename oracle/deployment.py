@@ -1,0 +1,108 @@
+"""Deploying the contracts and setting up a pool, shared by the brownie scripts, the demo and
+the tests; and the per-network file of addresses that the oracle and later scripts read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from eth_utils import to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+
+from . import artifacts
+from .errors import DeploymentMissing, TransactionFailed
+
+DEPLOYMENTS_DIR = artifacts.PROJECT_ROOT / "deployments"
+RLC_UNIT = 10**9
+RLC_SUPPLY = 87_000_000 * RLC_UNIT
+
+
+@dataclass
+class Deployment:
+    """Addresses of one network's contracts."""
+
+    network: str
+    chain_id: int
+    rlc: str
+    hub: str
+    start_block: int  # the Hub's deployment block: events start there
+    vanity: str | None = None
+    app: int | None = None  # registry ids set up by the pool scripts
+    pool: int | None = None
+
+    def save(self, directory: Path = DEPLOYMENTS_DIR) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.network}.json"
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, network: str, directory: Path = DEPLOYMENTS_DIR) -> "Deployment":
+        path = directory / f"{network}.json"
+        if not path.exists():
+            raise DeploymentMissing(f"no deployment recorded for network {network!r} ({path.name}): run the deploy script")
+        return cls(**json.loads(path.read_text()))
+
+
+def contract(w3: Web3, name: str, address: str) -> Contract:
+    return w3.eth.contract(address=to_checksum_address(address), abi=artifacts.abi(name))
+
+
+def transact(w3: Web3, account, call, gas: int | None = None) -> dict:
+    """Sends one set-up transaction from a local key and waits for it; raises on revert."""
+    tx = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending")})
+    if gas:
+        tx["gas"] = gas
+    signed = account.sign_transaction(tx)
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=120)
+    if receipt["status"] != 1:
+        raise TransactionFailed(f"{call.fn_name} reverted in tx {receipt['transactionHash'].hex()}")
+    return receipt
+
+
+def deploy_contract(w3: Web3, account, name: str, *args) -> Contract:
+    factory = w3.eth.contract(abi=artifacts.abi(name), bytecode=artifacts.bytecode(name))
+    receipt = transact(w3, account, factory.constructor(*args))
+    return contract(w3, name, receipt["contractAddress"])
+
+
+def deploy_all(w3: Web3, deployer, network: str, rlc_address: str | None = None) -> Deployment:
+    """RLC (unless an existing token is given) and the Hub."""
+    rlc = contract(w3, "RLC", rlc_address) if rlc_address else deploy_contract(w3, deployer, "RLC", deployer.address, RLC_SUPPLY)
+    hub = deploy_contract(w3, deployer, "Hub", rlc.address)
+    block = w3.eth.block_number
+    return Deployment(network=network, chain_id=w3.eth.chain_id, rlc=rlc.address, hub=hub.address, start_block=block)
+
+
+def register_app(w3: Web3, owner, deployment: Deployment, price: int, checksum_hex: str | None, uri: str) -> int:
+    hub = contract(w3, "Hub", deployment.hub)
+    checksum = bytes.fromhex(checksum_hex) if checksum_hex else bytes(32)
+    transact(w3, owner, hub.functions.registerApp(price, checksum, uri))
+    return hub.functions.s_appCount().call()
+
+
+def register_pool(w3: Web3, owner, deployment: Deployment, *, price: int, oracle: str, owner_fee_bps: int,
+                  min_stake: int, max_duration: int) -> int:
+    hub = contract(w3, "Hub", deployment.hub)
+    config = (owner.address, price, owner_fee_bps, to_checksum_address(oracle), min_stake, max_duration)
+    transact(w3, owner, hub.functions.registerPool(config))
+    return hub.functions.s_poolCount().call()
+
+
+def join_pool(w3: Web3, worker, deployment: Deployment, pool: int, stake: int) -> None:
+    rlc = contract(w3, "RLC", deployment.rlc)
+    hub = contract(w3, "Hub", deployment.hub)
+    transact(w3, worker, rlc.functions.approve(hub.address, stake))
+    transact(w3, worker, hub.functions.joinPool(pool, stake))
+
+
+def fund(w3: Web3, funder, to: str, *, eth_wei: int = 0, rlc: int = 0, deployment: Deployment | None = None) -> None:
+    if eth_wei:
+        tx = {"to": to_checksum_address(to), "value": eth_wei, "from": funder.address,
+              "nonce": w3.eth.get_transaction_count(funder.address, "pending"), "gas": 21_000,
+              "maxFeePerGas": w3.eth.gas_price * 2 + 10**9, "maxPriorityFeePerGas": 10**9, "chainId": w3.eth.chain_id}
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(funder.sign_transaction(tx).raw_transaction))
+    if rlc and deployment:
+        transact(w3, funder, contract(w3, "RLC", deployment.rlc).functions.transfer(to_checksum_address(to), rlc))

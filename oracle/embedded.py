@@ -1,0 +1,95 @@
+"""The one-machine grid: a scheduler and N workers started as child processes next to the oracle."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from offchain_grid.client import GridClient
+
+from .devchain import free_port
+
+
+@dataclass
+class EmbeddedGrid:
+    """A running scheduler and its workers; stop() ends them all."""
+
+    url: str
+    token: str
+    db_url: str
+    workdir: Path
+    scheduler: subprocess.Popen
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def client(self) -> GridClient:
+        return GridClient(self.url, self.token)
+
+    def add_worker(self, private_key: str, slots: int = 1, name: str | None = None) -> subprocess.Popen:
+        index = len(self.workers)
+        name = name or f"worker{index}"
+        env = dict(os.environ, XW_WORKER_PRIVATE_KEY=private_key)
+        log = open(self.workdir / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", self.url,
+             "--workdir", str(self.workdir / name), "--slots", str(slots), "--poll-interval", "0.2", "--no-docker"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.workers.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, self.scheduler]:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_grid(workdir: Path, worker_keys: list[str], *, db_url: str | None = None,
+               lease_seconds: float = 30.0, alive_timeout: float = 10.0) -> EmbeddedGrid:
+    """Starts the scheduler on a free port of 127.0.0.1, an oracle user, and one worker per key."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_url = db_url or f"sqlite:///{workdir / 'scheduler.db'}"
+    token = secrets.token_hex(24)
+    cli = [sys.executable, "-m", "offchain_grid.cli"]
+    subprocess.run([*cli, "admin", "create-user", "oracle", "--admin", "--token", token, "--db", db_url],
+                   check=True, capture_output=True)
+    port = free_port()
+    log = open(workdir / "scheduler.log", "ab")
+    scheduler = subprocess.Popen(
+        [*cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--db", db_url,
+         "--data-dir", str(workdir / "scheduler-data"), "--lease-seconds", str(lease_seconds),
+         "--alive-timeout", str(alive_timeout)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    grid = EmbeddedGrid(url=f"http://127.0.0.1:{port}", token=token, db_url=db_url, workdir=workdir,
+                        scheduler=scheduler)
+    _wait_until_up(grid)
+    for key in worker_keys:
+        grid.add_worker(key)
+    return grid
+
+
+def _wait_until_up(grid: EmbeddedGrid, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if grid.scheduler.poll() is not None:
+            raise RuntimeError(f"the scheduler exited (code {grid.scheduler.returncode}); see {grid.workdir / 'scheduler.log'}")
+        try:
+            if requests.get(grid.url + "/openapi.json", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    grid.stop()
+    raise RuntimeError("the scheduler did not answer within 30 s")

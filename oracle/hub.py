@@ -1,0 +1,101 @@
+"""The Hub contract as the oracle sees it: its events, its reads, and readable revert reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_abi import decode
+from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+
+from . import artifacts
+
+TASK_STATUS = ["None", "Requested", "Finalized", "Claimed", "Failed"]
+REQUEST_FIELDS = [
+    "requester", "refundTo", "callback", "app", "dataset", "pool", "appPrice", "datasetPrice",
+    "poolPrice", "callbackGasLimit", "trust", "deadline", "nonce", "paramsHash",
+]
+
+
+@dataclass(frozen=True)
+class TaskRequested:
+    """A TaskRequested log, decoded."""
+
+    task_id: str  # 0x-hex
+    request: tuple  # the TaskRequest tuple, as finalize takes it back
+    params: bytes
+    block_number: int
+    block_hash: str
+
+    @property
+    def fields(self) -> dict:
+        return dict(zip(REQUEST_FIELDS, self.request))
+
+
+def hub_contract(w3: Web3, address: str) -> Contract:
+    return w3.eth.contract(address=to_checksum_address(address), abi=artifacts.abi("Hub"))
+
+
+def decode_task_requested(hub: Contract, log) -> TaskRequested:
+    event = hub.events.TaskRequested().process_log(log)
+    raw = event["args"]["request"]
+    request = tuple(raw[name] for name in REQUEST_FIELDS) if hasattr(raw, "keys") else tuple(raw)
+    return TaskRequested(
+        task_id="0x" + bytes(event["args"]["taskId"]).hex(),
+        request=_normalize(request),
+        params=bytes(event["args"]["params"]),
+        block_number=log["blockNumber"],
+        block_hash="0x" + bytes(log["blockHash"]).hex().removeprefix("0x"),
+    )
+
+
+def _normalize(request: tuple) -> tuple:
+    # JSON round trips turn bytes into hex strings: keep one canonical form
+    out = []
+    for value in request:
+        out.append("0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else value)
+    return tuple(out)
+
+
+def request_for_call(request: list | tuple) -> tuple:
+    """A stored request (hex strings for bytes) in the form web3 encodes."""
+    values = list(request)
+    values[-1] = bytes.fromhex(values[-1].removeprefix("0x")) if isinstance(values[-1], str) else values[-1]
+    return tuple(values)
+
+
+class RevertExplainer:
+    """Turns a custom error's data into `Name(arg=value, ...)` using the ABIs it knows."""
+
+    def __init__(self, *contract_names: str):
+        self._errors = {}
+        for name in contract_names:
+            for entry in artifacts.abi(name):
+                if entry.get("type") == "error":
+                    self._errors["0x" + function_abi_to_4byte_selector(entry).hex()] = entry
+
+    def __call__(self, exc: Exception) -> str:
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):
+            data = data.get("data")
+        if not isinstance(data, str) or len(data) < 10:
+            return str(exc)
+        entry = self._errors.get(data[:10])
+        if entry is None:
+            return str(exc)
+        types = [_abi_type(i) for i in entry["inputs"]]
+        values = decode(types, bytes.fromhex(data[10:]))
+        args = ", ".join(f"{i['name'] or '_'}={_show(v)}" for i, v in zip(entry["inputs"], values))
+        return f"{entry['name']}({args})"
+
+
+def _abi_type(entry: dict) -> str:
+    if entry["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in entry["components"])
+        return f"({inner}){entry['type'][5:]}"
+    return entry["type"]
+
+
+def _show(value) -> str:
+    return "0x" + value.hex() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,131 @@
+"""Follows the Hub's TaskRequested events of one pool with eth_getLogs over a persistent cursor,
+a confirmation depth, and reorg detection by block hash.
+
+The pure part (`find_fork`) decides where a reorg forked from the hashes remembered and the
+hashes the chain reports now; `EventListener.poll` does the I/O around it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, delete, select
+from web3 import Web3
+from web3.contract import Contract
+
+from .hub import TaskRequested, decode_task_requested
+from .models import Cursor, SeenBlock
+
+log = logging.getLogger("oracle.listener")
+
+KEEP_HASHES = 256  # how far back a reorg can be recognized
+
+
+def find_fork(remembered: dict[int, str], canonical: dict[int, str]) -> int | None:
+    """The highest remembered block still on the canonical chain, when some remembered block is
+    not; None when nothing changed. Both map block number -> hash."""
+    changed = [n for n, h in remembered.items() if canonical.get(n) != h]
+    if not changed:
+        return None
+    below = [n for n in remembered if n < min(changed) and canonical.get(n) == remembered[n]]
+    return max(below) if below else min(remembered) - 1
+
+
+@dataclass
+class Batch:
+    """What one poll found: new requests in confirmed blocks, and a reorg's fork point if any."""
+
+    requests: list[TaskRequested]
+    fork_block: int | None  # blocks above this were replaced
+    to_block: int  # the cursor after this batch
+
+
+class EventListener:
+    def __init__(self, w3: Web3, hub: Contract, pool: int, engine: Engine, *, start_block: int,
+                 confirmations: int = 1, max_range: int = 2_000):
+        self.w3 = w3
+        self.hub = hub
+        self.pool = pool
+        self.engine = engine
+        self.start_block = start_block  # nothing of interest before (the Hub's deployment)
+        self.confirmations = confirmations
+        self.max_range = max_range  # blocks per eth_getLogs call
+        self.key = f"{w3.eth.chain_id}:{hub.address}:{pool}"
+        self._topic0 = "0x" + bytes(Web3.keccak(text=_event_signature(hub, "TaskRequested"))).hex()
+        self._pool_topic = "0x" + pool.to_bytes(32, "big").hex()
+
+    def cursor(self) -> int:
+        with Session(self.engine) as session:
+            row = session.get(Cursor, self.key)
+            return row.block if row else self.start_block - 1
+
+    def poll(self) -> Batch:
+        """Reads the next confirmed blocks' requests; rewinds first if a reorg replaced blocks
+        already processed. The caller stores the batch and then calls `commit`."""
+        cursor = self.cursor()
+        fork = self._detect_reorg(cursor)
+        if fork is not None:
+            log.warning("reorg: blocks after %d were replaced; rewinding", fork)
+            cursor = fork
+        safe = self.w3.eth.block_number - self.confirmations + 1
+        if safe <= cursor:
+            return Batch([], fork, cursor)
+        to_block = min(safe, cursor + self.max_range)
+        logs = self.w3.eth.get_logs({
+            "address": self.hub.address, "fromBlock": cursor + 1, "toBlock": to_block,
+            "topics": [self._topic0, None, self._pool_topic],  # topics: event, taskId, pool
+        })
+        requests = [decode_task_requested(self.hub, entry) for entry in logs]
+        return Batch(requests, fork, to_block)
+
+    def commit(self, session: Session, batch: Batch) -> None:
+        """Moves the cursor and remembers block hashes, in the caller's transaction (so events are
+        recorded and the cursor moved together)."""
+        if batch.fork_block is not None:
+            session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) > batch.fork_block))
+        row = session.get(Cursor, self.key) or Cursor(key=self.key, block=batch.to_block)
+        first_new = max(row.block + 1 if batch.fork_block is None else batch.fork_block + 1, self.start_block)
+        row.block = batch.to_block
+        session.add(row)
+        for number in range(max(first_new, batch.to_block - KEEP_HASHES + 1), batch.to_block + 1):
+            block = self.w3.eth.get_block(number)
+            session.merge(SeenBlock(key=self.key, number=number, hash=_hex(block["hash"])))
+        session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) <= batch.to_block - KEEP_HASHES))
+
+    def _detect_reorg(self, cursor: int) -> int | None:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(SeenBlock).where(SeenBlock.key == self.key).order_by(col(SeenBlock.number).desc()).limit(KEEP_HASHES)
+            ).all()
+        if not rows:
+            return None
+        remembered = {row.number: row.hash for row in rows}
+        # cheap check first: the newest remembered block
+        newest = max(remembered)
+        if self._hash(newest) == remembered[newest]:
+            return None
+        canonical = {number: self._hash(number) for number in remembered}
+        return find_fork(remembered, canonical)
+
+    def _hash(self, number: int) -> str | None:
+        try:
+            return _hex(self.w3.eth.get_block(number)["hash"])
+        except Exception:
+            return None  # the chain is shorter now
+
+
+def _hex(value) -> str:
+    return "0x" + bytes(value).hex().removeprefix("0x")
+
+
+def _event_signature(contract: Contract, name: str) -> str:
+    entry = next(e for e in contract.abi if e.get("type") == "event" and e["name"] == name)
+    return f"{name}({','.join(_type(i) for i in entry['inputs'])})"
+
+
+def _type(entry: dict) -> str:
+    if entry["type"].startswith("tuple"):
+        return f"({','.join(_type(c) for c in entry['components'])}){entry['type'][5:]}"
+    return entry["type"]

@@ -1,0 +1,222 @@
+"""One transaction manager per key: local nonces, gas limits from estimates, a fee cap, and
+stuck transactions resent with a higher fee. Every signed transaction is written down before
+it is broadcast, so a restart resends or follows it instead of sending a second one."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+
+from .errors import TransactionFailed
+from .models import TxRecord
+
+log = logging.getLogger("oracle.tx")
+
+PENDING, MINED, REVERTED, REPLACED, DROPPED = "PENDING", "MINED", "REVERTED", "REPLACED", "DROPPED"
+GWEI = 10**9
+
+
+class TransactionManager:
+    def __init__(
+        self,
+        w3: Web3,
+        account: LocalAccount,
+        engine: Engine,
+        *,
+        gas_margin: float = 1.3,
+        gas_limits: dict[str, int] | None = None,
+        fee_cap: int = 500 * GWEI,
+        priority_fee: int = 1 * GWEI,
+        stuck_after: float = 12.0,
+        fee_bump: float = 1.25,
+        explain_revert=str,
+    ):
+        self.w3 = w3
+        self.account = account
+        self.engine = engine
+        self.gas_margin = gas_margin  # estimates are multiplied by this
+        self.gas_limits = gas_limits or {}  # fixed gas limit per function name, when given
+        self.fee_cap = fee_cap  # never pay more than this per gas
+        self.priority_fee = priority_fee
+        self.stuck_after = stuck_after  # seconds without a receipt before a resend
+        self.fee_bump = fee_bump  # nodes need >= 10% more to replace a transaction
+        self.chain_id = w3.eth.chain_id
+        self.explain = explain_revert  # turns a revert into a readable custom error
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, purpose: str, call) -> TxRecord:
+        """Signs, records and broadcasts `call` (a bound contract function) unless a transaction
+        for the same purpose is already in flight, in which case that one is returned."""
+        with Session(self.engine) as session:
+            live = self._live(session, purpose)
+            if live is not None:
+                return live
+            gas = self._gas_limit(call)
+            max_fee, tip = self._fees()
+            nonce = self._next_nonce(session)
+            tx = call.build_transaction(
+                {
+                    "from": self.address,
+                    "nonce": nonce,
+                    "gas": gas,
+                    "maxFeePerGas": max_fee,
+                    "maxPriorityFeePerGas": tip,
+                    "chainId": self.chain_id,
+                }
+            )
+            signed = self.account.sign_transaction(tx)
+            record = TxRecord(
+                sender=self.address, nonce=nonce, purpose=purpose, tx_hash="0x" + signed.hash.hex().removeprefix("0x"),
+                raw=signed.raw_transaction.hex(), gas=gas, max_fee=max_fee, priority_fee=tip, state=PENDING,
+            )
+            session.add(record)
+            session.commit()
+            session.refresh(record)
+        self._broadcast(record)
+        log.info("tx %s sent: %s nonce=%d gas=%d maxFee=%d", purpose, record.tx_hash, nonce, gas, max_fee)
+        return record
+
+    def latest(self, purpose: str) -> TxRecord | None:
+        """The newest transaction sent for `purpose`."""
+        with Session(self.engine) as session:
+            return session.exec(
+                select(TxRecord).where(TxRecord.purpose == purpose).order_by(col(TxRecord.id).desc())
+            ).first()
+
+    # -- following -------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Records receipts of pending transactions and resends the stuck ones."""
+        with Session(self.engine) as session:
+            pending = session.exec(
+                select(TxRecord).where(TxRecord.sender == self.address, TxRecord.state == PENDING)
+            ).all()
+            for record in pending:
+                self._follow(session, record)
+            session.commit()
+
+    def _follow(self, session: Session, record: TxRecord) -> None:
+        # any attempt at this nonce may be the one that got mined
+        attempts = session.exec(
+            select(TxRecord).where(TxRecord.sender == self.address, TxRecord.nonce == record.nonce)
+        ).all()
+        for attempt in attempts:
+            receipt = self._receipt(attempt.tx_hash)
+            if receipt is not None:
+                for other in attempts:
+                    if other.state == PENDING:
+                        other.state = REPLACED
+                attempt.state = MINED if receipt["status"] == 1 else REVERTED
+                attempt.block_number = receipt["blockNumber"]
+                session.add_all(attempts)
+                log.info("tx %s %s in block %d", attempt.purpose, attempt.state.lower(), receipt["blockNumber"])
+                return
+        if self.w3.eth.get_transaction_count(self.address, "latest") > record.nonce:
+            # the nonce was used by a transaction we did not send: ours can never be mined
+            record.state = DROPPED
+            session.add(record)
+            log.warning("tx %s dropped: nonce %d used elsewhere", record.purpose, record.nonce)
+            return
+        if time.time() - record.sent_at >= self.stuck_after:
+            self._replace(session, record)
+        elif not self._known(record.tx_hash):
+            self._broadcast(record)  # the node forgot it (restart, reorg): send the same bytes
+
+    def _replace(self, session: Session, record: TxRecord) -> None:
+        """Resends a stuck transaction with the same nonce and data and a higher fee."""
+        max_fee = min(self.fee_cap, max(int(record.max_fee * self.fee_bump), self._fees()[0]))
+        tip = min(max_fee, int(record.priority_fee * self.fee_bump) + 1)
+        if max_fee <= record.max_fee:
+            log.warning("tx %s stuck at the fee cap (%d wei/gas); resending as is", record.purpose, max_fee)
+            record.sent_at = time.time()
+            session.add(record)
+            self._broadcast(record)
+            return
+        original = self.w3.eth.get_transaction(record.tx_hash) if self._known(record.tx_hash) else None
+        tx = _decode_raw(record.raw) if original is None else dict(original)
+        fresh = {
+            "to": tx["to"], "data": tx.get("input", tx.get("data")), "value": tx.get("value", 0),
+            "nonce": record.nonce, "gas": record.gas, "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip, "chainId": self.chain_id, "type": 2,
+        }
+        signed = self.account.sign_transaction(fresh)
+        record.state = REPLACED
+        replacement = TxRecord(
+            sender=self.address, nonce=record.nonce, purpose=record.purpose,
+            tx_hash="0x" + signed.hash.hex().removeprefix("0x"), raw=signed.raw_transaction.hex(),
+            gas=record.gas, max_fee=max_fee, priority_fee=tip, state=PENDING, attempts=record.attempts + 1,
+        )
+        session.add_all([record, replacement])
+        session.commit()
+        self._broadcast(replacement)
+        log.info("tx %s resent with maxFee %d -> %d: %s", record.purpose, record.max_fee, max_fee, replacement.tx_hash)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _live(self, session: Session, purpose: str) -> TxRecord | None:
+        return session.exec(select(TxRecord).where(TxRecord.purpose == purpose, TxRecord.state == PENDING)).first()
+
+    def _next_nonce(self, session: Session) -> int:
+        """The chain's pending count, or past our own newest in-flight nonce if the node lost some."""
+        chain_nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+        in_flight = session.exec(
+            select(func.max(TxRecord.nonce)).where(TxRecord.sender == self.address, TxRecord.state == PENDING)
+        ).one()
+        return chain_nonce if in_flight is None else max(chain_nonce, in_flight + 1)
+
+    def _gas_limit(self, call) -> int:
+        name = call.fn_name
+        if name in self.gas_limits:
+            return self.gas_limits[name]
+        try:
+            estimate = call.estimate_gas({"from": self.address})
+        except (ContractLogicError, ContractCustomError) as exc:
+            raise TransactionFailed(f"{name} would revert: {self.explain(exc)}") from exc
+        return int(estimate * self.gas_margin)
+
+    def _fees(self) -> tuple[int, int]:
+        base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+        tip = min(self.priority_fee, self.fee_cap)
+        return min(self.fee_cap, 2 * base + tip), tip
+
+    def _broadcast(self, record: TxRecord) -> None:
+        try:
+            self.w3.eth.send_raw_transaction(bytes.fromhex(record.raw.removeprefix("0x")))
+        except ValueError as exc:
+            message = str(exc)
+            if "already known" in message or "nonce too low" in message or "AlreadyKnown" in message:
+                return  # the node has it, or a receipt will show what happened
+            log.warning("broadcast of %s failed: %s", record.tx_hash, message)
+
+    def _receipt(self, tx_hash: str):
+        try:
+            return self.w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
+
+    def _known(self, tx_hash: str) -> bool:
+        try:
+            self.w3.eth.get_transaction(tx_hash)
+            return True
+        except TransactionNotFound:
+            return False
+
+
+def _decode_raw(raw: str) -> dict:
+    from eth_account._utils.typed_transactions import TypedTransaction
+
+    tx = TypedTransaction.from_bytes(bytes.fromhex(raw.removeprefix("0x"))).as_dict()
+    return {"to": tx["to"], "data": tx["data"], "value": tx["value"]}
+
+

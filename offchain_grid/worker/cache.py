@@ -22,6 +22,7 @@ class Cache:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, int] = OrderedDict()  # checksum -> size, oldest use first
+        self._fetching: dict[str, threading.Lock] = {}  # one download per checksum at a time
         for path in sorted(self.root.glob("[0-9a-f]" * 64), key=lambda p: p.stat().st_mtime):
             self._entries[path.name] = path.stat().st_size
 
@@ -33,10 +34,13 @@ class Cache:
         """Path of verified content, fetching it (chunks from `fetch`) unless cached."""
         path = self.root / checksum
         with self._lock:
-            if checksum in self._entries and path.exists():
-                self._entries.move_to_end(checksum)
-                return path
-        size = self._download(checksum, fetch, path)
+            fetching = self._fetching.setdefault(checksum, threading.Lock())
+        with fetching:
+            with self._lock:
+                if checksum in self._entries and path.exists():
+                    self._entries.move_to_end(checksum)
+                    return path
+            size = self._download(checksum, fetch, path)
         with self._lock:
             self._entries[checksum] = size
             self._entries.move_to_end(checksum)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import logging
 import os
 import resource
@@ -156,16 +157,25 @@ def _execute(command: list[str], assignment: dict, job_dir: Path, io_dir: Path, 
     stdin_path = io_dir / "stdin"
     with open(io_dir / "stdout", "wb") as out, open(io_dir / "stderr", "wb") as err, \
             (open(stdin_path, "rb") if stdin_path.exists() else open(os.devnull, "rb")) as stdin:
-        try:
-            proc = subprocess.Popen(command, cwd=job_dir, env=env, stdin=stdin, stdout=out, stderr=err,
-                                    start_new_session=True, preexec_fn=_limiter(wall, limits))
-        except OSError as exc:
-            raise JobFailed(f"cannot start {command[0]}: {exc.strerror}") from None
+        proc = _spawn(command, cwd=job_dir, env=env, stdin=stdin, stdout=out, stderr=err,
+                      start_new_session=True, preexec_fn=_limiter(wall, limits))
         try:
             return proc.wait(timeout=wall)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed") from None
+
+
+def _spawn(command: list[str], **kwargs) -> subprocess.Popen:
+    # ETXTBSY: another thread's fork may briefly hold a write handle on a freshly cached app.
+    for attempt in range(20):
+        try:
+            return subprocess.Popen(command, **kwargs)
+        except OSError as exc:
+            if exc.errno != errno.ETXTBSY or attempt == 19:
+                raise JobFailed(f"cannot start {command[0]}: {exc.strerror}") from None
+            time.sleep(0.05)
+    raise JobFailed(f"cannot start {command[0]}")
 
 
 def _limiter(wall: int, limits: Limits):

@@ -43,8 +43,9 @@ def test_worker_killed_mid_job_completes_elsewhere(grid, sqlite_url, tmp_path):
         assert job["status"] == "COMPLETED"
         assert [s["worker"] for s in job["result"]["signatures"]] == [grid.address(1)]
         assert read_member(grid.alice.result_archive(uid), "stdout") == f"done {i}\n".encode()
-        fates = [(r["worker"], r["status"]) for r in grid.alice.get(f"/jobs/{uid}/replicates")]
-        assert fates == [(grid.address(0), "LOST"), (grid.address(1), "VALID")]
+        reps = grid.alice.get(f"/jobs/{uid}/replicates")
+        fates = [(r["worker"], r["status"]) for r in reps]
+        assert fates == [(grid.address(0), "LOST"), (grid.address(1), "VALID")], reps
 
 
 def test_scheduler_killed_and_restarted_during_200_jobs(grid, sqlite_url):

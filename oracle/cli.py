@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import click
+import requests
+from sqlalchemy.exc import SQLAlchemyError
 from eth_account import Account
 from sqlmodel import Session, col, select
 from web3 import Web3
@@ -29,8 +31,10 @@ def oracle_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (OracleError, OSError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except (OracleError, OSError, ValueError, SQLAlchemyError) as exc:
+            raise click.ClickException(str(exc).splitlines()[0]) from None
+        except requests.RequestException as exc:
+            raise click.ClickException(f"cannot reach the chain or the scheduler: {exc}") from None
 
     return wrapper
 

@@ -8,59 +8,15 @@ prints the address the dapp holds, the gas used and the RLC each party received.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import click
-from web3 import Web3
-from web3.logs import DISCARD
 
 from . import localnet
 from .artifacts import PROJECT_ROOT
-from .deployment import transact
-
-
-def start_oracle(net: localnet.LocalNet, workdir: Path, *extra: str) -> subprocess.Popen:
-    """`oracle run` as its own process, against the local chain and grid."""
-    env = dict(os.environ, ORACLE_PRIVATE_KEY="0x" + bytes(net.key(localnet.ORACLE).key).hex())
-    log = open(workdir / "oracle.log", "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "oracle.cli", "run", "--rpc-url", net.chain.url,
-         "--deployment", str(workdir / "local.json"), "--scheduler", net.grid.url, "--grid-token", net.grid.token,
-         "--db", f"sqlite:///{workdir / 'oracle.db'}", "--poll-interval", "0.5", *extra],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-
-def request_vanity(net: localnet.LocalNet, prefix: str, max_payment: int) -> tuple[bytes, dict]:
-    """The end user's one transaction: approveAndCall on RLC, to the vanity dapp."""
-    user = net.key(localnet.USER)
-    init_code_hash = Web3.keccak(text="cumulus demo contract")
-    data = localnet.vanity_request(prefix, user.address, init_code_hash)
-    receipt = transact(net.w3, user, net.contract("RLC").functions.approveAndCall(net.vanity, max_payment, data))
-    event = net.contract("VanityAddress").events.VanityRequested().process_receipt(receipt, errors=DISCARD)[0]
-    return bytes(event["args"]["taskId"]), receipt
-
-
-def wait_for_answer(net: localnet.LocalNet, task_id: bytes, timeout: float = 180.0) -> str:
-    vanity = net.contract("VanityAddress")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = vanity.functions.s_found(task_id).call()
-        if int(found, 16):
-            return found
-        time.sleep(0.5)
-    raise TimeoutError(f"no answer within {timeout:.0f}s")
-
-
-def finalize_receipt(net: localnet.LocalNet, task_id: bytes):
-    hub = net.contract("Hub")
-    logs = hub.events.TaskFinalized().get_logs(from_block=net.deployment.start_block, argument_filters={"taskId": task_id})
-    return net.w3.eth.get_transaction_receipt(logs[0]["transactionHash"]), logs[0]
+from .localnet import finalize_receipt, request_vanity, start_oracle, wait_for_answer
 
 
 @click.command()

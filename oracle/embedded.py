@@ -31,10 +31,12 @@ class EmbeddedGrid:
     def client(self) -> GridClient:
         return GridClient(self.url, self.token)
 
-    def add_worker(self, private_key: str, slots: int = 1, name: str | None = None) -> subprocess.Popen:
+    def add_worker(self, private_key: str, slots: int = 1, name: str | None = None,
+                   env: dict | None = None) -> subprocess.Popen:
+        """Starts one more worker process; `env` adds to its environment (and so its apps')."""
         index = len(self.workers)
         name = name or f"worker{index}"
-        env = dict(os.environ, XW_WORKER_PRIVATE_KEY=private_key)
+        env = dict(os.environ, **(env or {}), XW_WORKER_PRIVATE_KEY=private_key)
         log = open(self.workdir / f"{name}.log", "ab")
         process = subprocess.Popen(
             [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", self.url,

@@ -4,14 +4,20 @@ vanity app on the grid and on chain, and the vanity dapp. Used by the demo and t
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from eth_abi import encode
 from web3 import Web3
+from web3.logs import DISCARD
 
 from . import deployment as dep
 from .artifacts import PROJECT_ROOT
+from .deployment import transact
 from .devchain import DevChain, start_anvil
 from .embedded import EmbeddedGrid, start_grid
 
@@ -23,6 +29,7 @@ OWNER_FEE_BPS = 1_000
 MIN_STAKE = 100 * RLC
 MAX_DURATION = 600
 
+ZERO_ADDRESS = "0x" + "00" * 20
 # roles among anvil's funded dev keys
 DEPLOYER, APP_OWNER, POOL_OWNER, ORACLE, USER = 0, 1, 2, 3, 4
 FIRST_WORKER = 5
@@ -43,6 +50,30 @@ class LocalNet:
         address = address or {"RLC": self.deployment.rlc, "Hub": self.deployment.hub,
                               "VanityAddress": self.vanity}[name]
         return dep.contract(self.w3, name, address)
+
+    def worker_key(self, index: int) -> str:
+        """The 0x-hex key of the pool's `index`-th staked worker."""
+        return "0x" + bytes(self.chain.keys[FIRST_WORKER + index].key).hex()
+
+    def add_app(self, name: str, app_file: Path, price: int = APP_PRICE, arch: str = "x86_64") -> int:
+        """Registers an app on the grid and on chain (owned by the app owner); returns its id."""
+        self.grid.client().send_app(name, arch, "linux", str(app_file))
+        checksum = hashlib.sha256(app_file.read_bytes()).hexdigest()
+        return dep.register_app(self.w3, self.key(APP_OWNER), self.deployment, price, checksum, name)
+
+    def request(self, app: int, *, trust: int = 1, params: str = "", callback: str | None = None,
+                callback_gas: int = 100_000, duration: int = 0, requester: int = USER) -> tuple[bytes, tuple, dict]:
+        """A direct request on the Hub (approve, then requestTask); returns id, request, receipt."""
+        hub, rlc = self.contract("Hub"), self.contract("RLC")
+        account = self.key(requester)
+        price = hub.functions.quote(app, 0, self.deployment.pool).call()
+        transact(self.w3, account, rlc.functions.approve(hub.address, price))
+        spec = (app, 0, self.deployment.pool, trust, callback_gas if callback else 0, duration, price,
+                callback or ZERO_ADDRESS, ZERO_ADDRESS, params.encode())
+        receipt = transact(self.w3, account, hub.functions.requestTask(spec))
+        event = hub.events.TaskRequested().process_receipt(receipt, errors=DISCARD)[0]
+        request = event["args"]["request"]
+        return bytes(event["args"]["taskId"]), request, receipt
 
     def stop(self) -> None:
         self.grid.stop()
@@ -88,3 +119,42 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
 def vanity_request(prefix: str, deployer: str, init_code_hash: bytes) -> bytes:
     """The data an end user passes to approveAndCall on the vanity dapp."""
     return encode(["string", "address", "bytes32"], [prefix, Web3.to_checksum_address(deployer), init_code_hash])
+
+
+def start_oracle(net: LocalNet, workdir: Path, *extra: str) -> subprocess.Popen:
+    """`oracle run` as its own process, against the local chain and grid."""
+    env = dict(os.environ, ORACLE_PRIVATE_KEY="0x" + bytes(net.key(ORACLE).key).hex())
+    log = open(workdir / "oracle.log", "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "oracle.cli", "run", "--rpc-url", net.chain.url,
+         "--deployment", str(workdir / "local.json"), "--scheduler", net.grid.url, "--grid-token", net.grid.token,
+         "--db", f"sqlite:///{workdir / 'oracle.db'}", "--poll-interval", "0.5", *extra],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def request_vanity(net: LocalNet, prefix: str, max_payment: int) -> tuple[bytes, dict]:
+    """The end user's one transaction: approveAndCall on RLC, to the vanity dapp."""
+    user = net.key(USER)
+    init_code_hash = Web3.keccak(text="cumulus demo contract")
+    data = vanity_request(prefix, user.address, init_code_hash)
+    receipt = transact(net.w3, user, net.contract("RLC").functions.approveAndCall(net.vanity, max_payment, data))
+    event = net.contract("VanityAddress").events.VanityRequested().process_receipt(receipt, errors=DISCARD)[0]
+    return bytes(event["args"]["taskId"]), receipt
+
+
+def wait_for_answer(net: LocalNet, task_id: bytes, timeout: float = 180.0) -> str:
+    vanity = net.contract("VanityAddress")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = vanity.functions.s_found(task_id).call()
+        if int(found, 16):
+            return found
+        time.sleep(0.5)
+    raise TimeoutError(f"no answer within {timeout:.0f}s")
+
+
+def finalize_receipt(net: LocalNet, task_id: bytes):
+    hub = net.contract("Hub")
+    logs = hub.events.TaskFinalized().get_logs(from_block=net.deployment.start_block, argument_filters={"taskId": task_id})
+    return net.w3.eth.get_transaction_receipt(logs[0]["transactionHash"]), logs[0]

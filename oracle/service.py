@@ -5,9 +5,11 @@ and each transaction is keyed by its purpose."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shlex
+import tarfile
 import threading
 import time
 from dataclasses import dataclass
@@ -171,7 +173,10 @@ class Oracle:
                 except ClientError as exc:
                     self._error(task.task_id, f"cannot read job {task.job_uid}: {exc}")
                     continue
-                if job["status"] == "COMPLETED":
+                if job["status"] == "COMPLETED" and (failure := self._app_failure(task.job_uid)):
+                    self._transition(session, task, TaskState.JOB_FAILED, reason=failure)
+                    log.warning("task %s job %s: %s", _short(task.task_id), task.job_uid, failure)
+                elif job["status"] == "COMPLETED":
                     task.result_json = json.dumps(job["result"])
                     self._transition(session, task, TaskState.COMPLETED)
                     log.info("task %s job %s completed: digest %s, %d signatures", _short(task.task_id),
@@ -180,6 +185,15 @@ class Oracle:
                     reason = job.get("error") or f"job {job['status'].lower()}"
                     self._transition(session, task, TaskState.JOB_FAILED, reason=reason)
                     log.warning("task %s job %s failed: %s", _short(task.task_id), task.job_uid, reason)
+
+    def _app_failure(self, job_uid: str) -> str | None:
+        """Why the agreed result is a failure (the app exited non-zero on every worker), if it is."""
+        with tarfile.open(fileobj=io.BytesIO(self.grid.result_archive(job_uid))) as archive:
+            exit_code = int(archive.extractfile("exit_code").read().strip() or 0)
+            if exit_code == 0:
+                return None
+            stderr = archive.extractfile("stderr").read()[-160:].decode("utf-8", errors="replace").strip()
+        return f"the app exited with code {exit_code} on every worker" + (f": {stderr}" if stderr else "")
 
     # -- database -> chain --------------------------------------------------------------------
 

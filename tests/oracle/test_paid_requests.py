@@ -1,0 +1,124 @@
+"""Paid requests through the whole path: real anvil, scheduler, workers and oracle processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from oracle import localnet
+from oracle.deployment import deploy_contract
+from oracle.localnet import request_vanity, start_oracle, wait_for_answer
+
+from .conftest import APPS, events, oracle_tasks, task_state, wait_until
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("paid")
+    net = localnet.build(workdir, workers=3, trust=3, block_time=None)
+    net.workdir = workdir
+    net.answer_app = net.add_app("answer", APPS / "answer.py")
+    net.crash_app = net.add_app("crash", APPS / "crash.sh")
+    net.nowhere_app = net.add_app("nowhere", APPS / "answer.py", arch="ppc64le")  # no worker can run it
+    oracle = start_oracle(net, workdir, "--poll-interval", "0.2")
+    yield net
+    oracle.terminate()
+    oracle.wait(10)
+    net.stop()
+
+
+def balances(net, *addresses):
+    hub = net.contract("Hub")
+    return [hub.functions.s_balances(a).call() for a in addresses]
+
+
+def test_vanity_request_at_trust_3_lands_in_the_dapp(net):
+    hub, rlc = net.contract("Hub"), net.contract("RLC")
+    price = hub.functions.quote(net.deployment.app, 0, net.deployment.pool).call()
+    user = net.key(localnet.USER).address
+    app_owner, pool_owner = net.key(localnet.APP_OWNER).address, net.key(localnet.POOL_OWNER).address
+    before_user = rlc.functions.balanceOf(user).call()
+    before = balances(net, app_owner, pool_owner)
+    task_id, _receipt = request_vanity(net, "be", price)
+    found = wait_for_answer(net, task_id, timeout=90)
+    assert found.lower().startswith("0xbe")
+    [finalized] = events(net, "TaskFinalized", task_id)
+    assert finalized["args"]["callbackSucceeded"] is True
+    assert len(finalized["args"]["workers"]) == 3
+    assert rlc.functions.balanceOf(user).call() == before_user - price
+    after = balances(net, app_owner, pool_owner)
+    pool_fee = localnet.POOL_PRICE * localnet.OWNER_FEE_BPS // 10_000
+    assert after[0] - before[0] == localnet.APP_PRICE
+    worker_share = (localnet.POOL_PRICE - pool_fee) // 3
+    assert after[1] - before[1] == localnet.POOL_PRICE - 3 * worker_share
+    assert finalized["args"]["workerReward"] == worker_share
+    assert wait_until(lambda: task_state(net.workdir, task_id) == "FINALIZED", 20, what="FINALIZED")
+
+
+def test_trust_1_direct_request_calls_back_with_the_answer(net):
+    store = deploy_contract(net.w3, net.key(localnet.DEPLOYER), "ValueStore")
+    task_id, _request, _receipt = net.request(net.answer_app, trust=1, callback=store.address)
+    wait_until(lambda: events(net, "TaskFinalized", task_id), 60, what="TaskFinalized")
+    assert store.functions.s_value().call() == (42).to_bytes(32, "big")
+    assert store.functions.s_lastTask().call() == task_id
+    [finalized] = events(net, "TaskFinalized", task_id)
+    assert len(finalized["args"]["workers"]) == 1
+
+
+def test_reverting_callback_does_not_block_payment(net):
+    receiver = deploy_contract(net.w3, net.key(localnet.DEPLOYER), "RevertingReceiver")
+    app_owner = net.key(localnet.APP_OWNER).address
+    [before] = balances(net, app_owner)
+    task_id, _request, _receipt = net.request(net.answer_app, trust=1, callback=receiver.address)
+    [finalized] = wait_until(lambda: events(net, "TaskFinalized", task_id), 60, what="TaskFinalized")
+    assert finalized["args"]["callbackSucceeded"] is False
+    assert balances(net, app_owner)[0] - before == localnet.APP_PRICE
+    assert net.contract("Hub").functions.taskStatus(task_id).call() == 2  # Finalized
+
+
+def test_app_failing_on_every_worker_is_refunded(net):
+    rlc = net.contract("RLC")
+    user = net.key(localnet.USER).address
+    before = rlc.functions.balanceOf(user).call()
+    task_id, _request, _receipt = net.request(net.crash_app, trust=3)
+    [failed] = wait_until(lambda: events(net, "TaskFailed", task_id), 90, what="TaskFailed")
+    assert "exited with code 3" in failed["args"]["reason"]
+    assert "cannot compute this" in failed["args"]["reason"]
+    assert rlc.functions.balanceOf(user).call() == before  # paid, then refunded in full
+    assert not events(net, "TaskFinalized", task_id)
+    assert wait_until(lambda: task_state(net.workdir, task_id) == "REFUNDED", 20, what="REFUNDED")
+
+
+def test_task_past_its_deadline_is_claimed_back_for_the_requester(net):
+    rlc = net.contract("RLC")
+    user = net.key(localnet.USER).address
+    before = rlc.functions.balanceOf(user).call()
+    task_id, _request, _receipt = net.request(net.nowhere_app, trust=1, duration=120)
+    wait_until(lambda: task_state(net.workdir, task_id) == "DISPATCHED", 30, what="dispatch")
+    net.w3.provider.make_request("evm_increaseTime", [180])
+    net.w3.provider.make_request("evm_mine", [])
+    [claimed] = wait_until(lambda: events(net, "TaskClaimed", task_id), 60, what="TaskClaimed")
+    assert claimed["args"]["refundTo"] == user
+    assert rlc.functions.balanceOf(user).call() == before
+    assert wait_until(lambda: task_state(net.workdir, task_id) == "CLAIMED", 20, what="CLAIMED")
+
+
+def test_status_command_shows_cursor_tasks_and_errors(net):
+    done = subprocess.run([sys.executable, "-m", "oracle.cli", "status", "--db", f"sqlite:///{net.workdir / 'oracle.db'}",
+                           "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    status = json.loads(done.stdout)
+    assert status["cursors"][0]["block"] >= net.deployment.start_block
+    assert status["counts"].get("FINALIZED", 0) >= 1
+    assert len(oracle_tasks(net.workdir)) == sum(status["counts"].values())
+
+
+def test_status_command_with_a_bad_database_url_is_one_clear_line():
+    done = subprocess.run([sys.executable, "-m", "oracle.cli", "status", "--db", "nosuchdb://x"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr

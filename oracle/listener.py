@@ -85,8 +85,8 @@ class EventListener:
         recorded and the cursor moved together)."""
         if batch.fork_block is not None:
             session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) > batch.fork_block))
-        row = session.get(Cursor, self.key) or Cursor(key=self.key, block=batch.to_block)
-        first_new = max(row.block + 1 if batch.fork_block is None else batch.fork_block + 1, self.start_block)
+        row = session.get(Cursor, self.key) or Cursor(key=self.key, block=self.start_block - 1)
+        first_new = (row.block if batch.fork_block is None else batch.fork_block) + 1
         row.block = batch.to_block
         session.add(row)
         for number in range(max(first_new, batch.to_block - KEEP_HASHES + 1), batch.to_block + 1):

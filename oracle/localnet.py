@@ -123,7 +123,7 @@ def vanity_request(prefix: str, deployer: str, init_code_hash: bytes) -> bytes:
 
 def start_oracle(net: LocalNet, workdir: Path, *extra: str) -> subprocess.Popen:
     """`oracle run` as its own process, against the local chain and grid."""
-    env = dict(os.environ, ORACLE_PRIVATE_KEY="0x" + bytes(net.key(ORACLE).key).hex())
+    env = dict(os.environ, PYTHONUNBUFFERED="1", ORACLE_PRIVATE_KEY="0x" + bytes(net.key(ORACLE).key).hex())
     log = open(workdir / "oracle.log", "ab")
     return subprocess.Popen(
         [sys.executable, "-m", "oracle.cli", "run", "--rpc-url", net.chain.url,

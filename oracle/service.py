@@ -305,9 +305,11 @@ class Oracle:
         return True
 
     def _abort_job(self, task: TaskRecord) -> None:
+        """Stops the grid from spending work on a task that can never be finalized."""
         if task.job_uid:
             try:
-                self.grid.post(f"/jobs/{task.job_uid}/abort")
+                if self.grid.job(task.job_uid)["status"] in ("PENDING", "RUNNING"):
+                    self.grid.post(f"/jobs/{task.job_uid}/abort")
             except ClientError as exc:
                 self._error(task.task_id, f"cannot abort job {task.job_uid}: {exc}")
 

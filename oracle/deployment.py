@@ -4,6 +4,7 @@ the tests; and the per-network file of addresses that the oracle and later scrip
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from web3.contract import Contract
 from . import artifacts
 from .errors import DeploymentMissing, TransactionFailed
 
-DEPLOYMENTS_DIR = artifacts.PROJECT_ROOT / "deployments"
+# one JSON file per network; $CUMULUS_DEPLOYMENTS_DIR moves them (e.g. for tests)
+DEPLOYMENTS_DIR = Path(os.environ.get("CUMULUS_DEPLOYMENTS_DIR", artifacts.PROJECT_ROOT / "deployments"))
 RLC_UNIT = 10**9
 RLC_SUPPLY = 87_000_000 * RLC_UNIT
 

@@ -1,0 +1,28 @@
+"""As an end user: pay RLC with one approveAndCall and ask the vanity dapp for a prefix.
+
+    brownie run scripts/request_task.py main c0de --network anvil
+"""
+
+from eth_abi import encode
+from web3 import Web3
+from web3.logs import DISCARD
+
+from oracle.deployment import RLC_UNIT, Deployment, contract, fund, transact
+from scripts.helpers import account, is_local, network_name, w3
+
+
+def main(prefix: str = "c0de"):
+    web3 = w3()
+    deployment = Deployment.load(network_name())
+    user = account("user")
+    hub, rlc = contract(web3, "Hub", deployment.hub), contract(web3, "RLC", deployment.rlc)
+    price = hub.functions.quote(deployment.app, 0, deployment.pool).call()
+    if is_local() and rlc.functions.balanceOf(user.address).call() < price:
+        fund(web3, account("deployer"), user.address, rlc=100 * RLC_UNIT, deployment=deployment)
+    data = encode(["string", "address", "bytes32"], [str(prefix), user.address, Web3.keccak(text="my contract")])
+    receipt = transact(web3, user, rlc.functions.approveAndCall(deployment.vanity, price, data))
+    vanity = contract(web3, "VanityAddress", deployment.vanity)
+    [event] = vanity.events.VanityRequested().process_receipt(receipt, errors=DISCARD)
+    task_id = "0x" + bytes(event["args"]["taskId"]).hex()
+    print(f"task {task_id} requested for prefix {prefix}: paid {price / RLC_UNIT:g} RLC, {receipt['gasUsed']:,} gas")
+    return task_id

@@ -1,0 +1,50 @@
+"""The brownie scripts a pool operator and an end user run, against a chain reached by URL
+(the `cumulus-live` network, as on a public network) with keys from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from oracle.deployment import RLC_UNIT, contract, fund, Deployment
+from oracle.devchain import start_anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def brownie(*args: str, env: dict) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).with_name("brownie")), "run", *args, "--network", "cumulus-live"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
+    chain = start_anvil()
+    try:
+        keys = ["0x" + bytes(k.key).hex() for k in chain.keys]
+        env = dict(os.environ, CUMULUS_RPC_URL=chain.url, CUMULUS_DEPLOYMENTS_DIR=str(tmp_path),
+                   CUMULUS_PRIVATE_KEY=keys[0], CUMULUS_APP_OWNER_KEY=keys[1], CUMULUS_POOL_OWNER_KEY=keys[2],
+                   CUMULUS_USER_KEY=keys[4], CUMULUS_ORACLE_ADDRESS=chain.keys[3].address,
+                   CUMULUS_WORKER_KEYS=",".join(keys[5:8]))
+        out = brownie("scripts/deploy.py", env=env).stdout
+        assert "recorded in cumulus-live.json" in out
+        deployment = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
+        w3 = chain.web3()
+        for key in chain.keys[4:8]:  # the user and the workers need RLC on a live network
+            fund(w3, chain.keys[0], key.address, rlc=200 * RLC_UNIT, deployment=deployment)
+        out = brownie("scripts/setup_pool.py", env=env).stdout
+        assert out.count("staked 100 RLC in pool 1") == 3
+        out = brownie("scripts/request_task.py", "main", "ab", env=env).stdout
+        task_id = out.split("task ")[1].split()[0]
+        out = brownie("scripts/task_state.py", "main", task_id, env=env).stdout
+        assert f"task {task_id}: Requested" in out
+        deployment = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
+        hub = contract(w3, "Hub", deployment.hub)
+        assert hub.functions.s_workers(chain.keys[5].address).call()[0] == deployment.pool
+        assert hub.functions.s_pools(deployment.pool).call()[3] == chain.keys[3].address
+    finally:
+        chain.stop()

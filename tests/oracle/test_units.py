@@ -1,0 +1,61 @@
+"""Pure pieces of the oracle: reorg fork finding, compact signatures, readable reverts."""
+
+from eth_account import Account
+from eth_keys import keys
+
+from oracle.hub import RevertExplainer
+from oracle.listener import find_fork
+from oracle.service import compact_signature
+
+
+def test_no_fork_when_every_remembered_hash_is_still_canonical():
+    remembered = {10: "a", 11: "b", 12: "c"}
+    assert find_fork(remembered, dict(remembered)) is None
+
+
+def test_fork_is_the_highest_block_still_canonical():
+    remembered = {10: "a", 11: "b", 12: "c", 13: "d"}
+    assert find_fork(remembered, {10: "a", 11: "b", 12: "x", 13: "y"}) == 11
+
+
+def test_shorter_chain_counts_as_a_reorg():
+    remembered = {10: "a", 11: "b", 12: "c"}
+    assert find_fork(remembered, {10: "a", 11: "b", 12: None}) == 11
+
+
+def test_fork_below_everything_remembered_rewinds_past_it():
+    remembered = {10: "a", 11: "b"}
+    assert find_fork(remembered, {10: "x", 11: "y"}) == 9
+
+
+def test_compact_signature_recovers_the_same_signer():
+    account = Account.from_key(b"\x07" * 32)
+    digest = b"\x42" * 32
+    signature = Account._sign_hash(digest, account.key).signature
+    r, vs = compact_signature("0x" + bytes(signature).hex())
+    s = int.from_bytes(vs, "big") & ((1 << 255) - 1)
+    v = int.from_bytes(vs, "big") >> 255
+    recovered = keys.Signature(vrs=(v, int.from_bytes(r, "big"), s)).recover_public_key_from_msg_hash(digest)
+    assert recovered.to_checksum_address() == account.address
+
+
+class _Revert(Exception):
+    def __init__(self, data):
+        super().__init__("execution reverted")
+        self.data = data
+
+
+def test_custom_error_is_explained_with_its_arguments():
+    explain = RevertExplainer("Hub")
+    # NotPoolOracle(address caller, uint64 pool, address oracle)
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    selector = keccak(text="NotPoolOracle(address,uint64,address)")[:4]
+    data = "0x" + (selector + encode(["address", "uint64", "address"], ["0x" + "11" * 20, 7, "0x" + "22" * 20])).hex()
+    text = explain(_Revert(data))
+    assert text.startswith("NotPoolOracle(caller=0x1111") and "pool=7" in text
+
+
+def test_unknown_revert_data_is_shown_as_is():
+    assert RevertExplainer("Hub")(_Revert("0xdeadbeef00")) == "execution reverted"

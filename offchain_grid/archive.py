@@ -33,7 +33,9 @@ def pack_result(stdout: bytes, stderr: bytes, exit_code: int, output_dir: Path |
             tar.addfile(_info(name, len(data)), io.BytesIO(data))
         if output_dir is not None and output_dir.is_dir():
             _add_tree(tar, output_dir)
-    return buffer.getvalue()
+        end = tar.offset
+    # Keep the two zero blocks that end a tar, not tarfile's padding to 10 KiB records.
+    return buffer.getvalue()[:end] + bytes(2 * tarfile.BLOCKSIZE)
 
 
 def _add_tree(tar: tarfile.TarFile, root: Path) -> None:

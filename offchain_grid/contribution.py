@@ -12,12 +12,15 @@ from functools import lru_cache
 
 from eth_abi import encode
 from eth_account import Account
-from eth_utils import keccak, to_checksum_address
+from eth_hash.auto import keccak
+from eth_keys import keys
+from eth_utils import to_checksum_address
 
 HUB_DOMAIN_NAME = "CumulusHub"
 GRID_DOMAIN_NAME = "CumulusGrid"
 DOMAIN_VERSION = "1"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 _TYPES = {
     "EIP712Domain": [
@@ -148,4 +151,10 @@ def recover_contributor(domain: SigningDomain, task_id, result_digest_, cb_hash,
     if len(signature) != 65:
         raise ValueError(f"signature must be 65 bytes, got {len(signature)}")
     digest = contribution_hash(domain, task_id, result_digest_, cb_hash)
-    return to_checksum_address(Account._recover_hash(digest, signature=signature))
+    v = signature[64] - 27 if signature[64] >= 27 else signature[64]
+    if v not in (0, 1):
+        raise ValueError(f"signature v must be 27 or 28, got {signature[64]}")
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
+    if s > SECP256K1_HALF_N:
+        raise ValueError("signature s is in the upper half of the curve order (malleable); the Hub refuses it")
+    return keys.Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest).to_checksum_address()

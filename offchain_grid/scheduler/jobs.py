@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..errors import InvalidInput, NotFound
@@ -90,6 +90,13 @@ def list_jobs(session: Session, user: User, status: str | None = None, limit: in
     if status:
         query = query.where(Job.status == status.upper())
     return list(session.exec(query))
+
+
+def count_by_status(session: Session, user: User) -> dict[str, int]:
+    query = select(Job.status, func.count()).group_by(Job.status)
+    if not user.is_admin:
+        query = query.where(Job.owner_id == user.id)
+    return dict(session.exec(query).all())
 
 
 def abort_job(session: Session, user: User, uid: str) -> Job:

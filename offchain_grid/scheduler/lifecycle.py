@@ -1,7 +1,8 @@
 """Applies the pure status machines and quorum rules to database rows.
 
 Every status change of a job or replicate goes through here, so the transition tables
-in statuses.py are the only authority on what may happen.
+in statuses.py are the only authority on what may happen. Callers may preload a job's
+replicates and their workers (the result collector does, for a whole batch at once).
 """
 
 from __future__ import annotations
@@ -10,20 +11,24 @@ from sqlmodel import Session, select
 
 from ..consensus import Vote, replacements_needed, tally
 from ..models import Job, Replicate, Worker, now
-from ..statuses import (JOB_FINAL, JobEvent, JobStatus, ReplicateEvent, ReplicateStatus, next_job_status,
+from ..statuses import (JOB_FINAL, JobEvent, ReplicateEvent, ReplicateStatus, next_job_status,
                         next_replicate_status)
+
+FINAL_JOB = frozenset(s.value for s in JOB_FINAL)
+ACTIVE = frozenset({ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value})
+VOTED = frozenset({ReplicateStatus.DONE.value, ReplicateStatus.VALID.value})
 
 
 def move_job(job: Job, event: JobEvent, error: str | None = None) -> None:
     job.status = next_job_status(job.status, event).value
-    if job.status in (s.value for s in JOB_FINAL):
+    if job.status in FINAL_JOB:
         job.completed_at = now()
         job.error = error
 
 
 def move_replicate(rep: Replicate, event: ReplicateEvent, error: str | None = None) -> None:
     rep.status = next_replicate_status(rep.status, event).value
-    if rep.status not in (ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value):
+    if rep.status not in ACTIVE:
         rep.finished_at = rep.finished_at or now()
         rep.lease_expires = None
     if error is not None:
@@ -36,45 +41,50 @@ def blacklist(worker: Worker, reason: str) -> None:
         worker.blacklist_reason = reason
 
 
-def add_replicates(session: Session, job: Job, count: int) -> None:
-    session.add_all(Replicate(job_id=job.id) for _ in range(count))
+def add_replicates(session: Session, job: Job, count: int) -> list[Replicate]:
+    fresh = [Replicate(job_id=job.id) for _ in range(count)]
+    session.add_all(fresh)
+    return fresh
 
 
-def cancel_active(session: Session, job: Job, reason: str) -> None:
-    for rep in session.exec(select(Replicate).where(
-            Replicate.job_id == job.id,
-            Replicate.status.in_([ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value]))):
-        move_replicate(rep, ReplicateEvent.CANCEL, reason)
-        session.add(rep)
+def replicates_of(session: Session, job: Job) -> list[Replicate]:
+    return list(session.exec(select(Replicate).where(Replicate.job_id == job.id)))
 
 
-def finish(session: Session, job: Job, event: JobEvent, reason: str | None) -> None:
+def finish(session: Session, job: Job, event: JobEvent, reason: str | None, reps: list[Replicate] | None = None):
+    """Move the job to a final status and cancel its replicates still waiting or running."""
     move_job(job, event, reason)
-    cancel_active(session, job, f"job {job.status.lower()}")
+    for rep in reps if reps is not None else replicates_of(session, job):
+        if rep.status in ACTIVE:
+            move_replicate(rep, ReplicateEvent.CANCEL, f"job {job.status.lower()}")
+            session.add(rep)
     session.add(job)
 
 
-def settle(session: Session, job: Job, last_failure: str | None = None) -> None:
+def settle(session: Session, job: Job, last_failure: str | None = None, reps: list[Replicate] | None = None,
+           workers: dict[int, Worker] | None = None) -> None:
     """Count votes; complete the job, add replicates, or give up. Caller commits."""
-    if job.status in (s.value for s in JOB_FINAL):
+    if job.status in FINAL_JOB:
         return
-    reps = list(session.exec(select(Replicate).where(Replicate.job_id == job.id)))
-    votes_by_id = {r.id: r for r in reps if r.status in (ReplicateStatus.DONE.value, ReplicateStatus.VALID.value)}
-    workers = {w.id: w for w in session.exec(select(Worker).where(
-        Worker.id.in_({r.worker_id for r in votes_by_id.values()})))} if votes_by_id else {}
-    votes = [Vote(r.id, workers[r.worker_id].address, r.digest, r.callback_data_hash) for r in votes_by_id.values()]
+    reps = reps if reps is not None else replicates_of(session, job)
+    voted = {r.id: r for r in reps if r.status in VOTED}
+    if workers is None:
+        ids = {r.worker_id for r in voted.values()}
+        workers = {w.id: w for w in session.exec(select(Worker).where(Worker.id.in_(ids)))} if ids else {}
+    votes = [Vote(r.id, workers[r.worker_id].address, r.digest, r.callback_data_hash) for r in voted.values()]
     result = tally(votes, job.replication)
     if result.winner is not None:
-        _complete(session, job, result, votes_by_id, workers)
+        _complete(session, job, result, voted, workers, reps)
         return
-    active = sum(r.status in (ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value) for r in reps)
+    active = sum(r.status in ACTIVE for r in reps)
     needed = replacements_needed(job.replication, result.best_count, active)
     if needed and job.retries_used + needed > job.max_retries:
-        reason = f"gave up after {job.retries_used} retr{'y' if job.retries_used == 1 else 'ies'} " \
+        used = job.retries_used
+        reason = f"gave up after {used} retr{'y' if used == 1 else 'ies'} " \
                  f"(max_retries={job.max_retries}) without {job.replication} agreeing result(s)"
         if last_failure:
             reason += f"; last failure: {last_failure}"
-        finish(session, job, JobEvent.GAVE_UP, reason)
+        finish(session, job, JobEvent.GAVE_UP, reason, reps)
         return
     if needed:
         job.retries_used += needed
@@ -84,12 +94,13 @@ def settle(session: Session, job: Job, last_failure: str | None = None) -> None:
     session.add(job)
 
 
-def _complete(session: Session, job: Job, result, votes_by_id: dict[int, Replicate], workers: dict[int, Worker]):
-    winner = votes_by_id[result.agreeing[0].replicate_id]
+def _complete(session: Session, job: Job, result, voted: dict[int, Replicate], workers: dict[int, Worker],
+              reps: list[Replicate]) -> None:
+    winner = voted[result.agreeing[0].replicate_id]
     job.result_digest, job.callback_data_hash = result.winner
     job.callback_data = winner.callback_data or b""
     for vote in result.agreeing:
-        rep = votes_by_id[vote.replicate_id]
+        rep = voted[vote.replicate_id]
         if rep.status == ReplicateStatus.DONE.value:
             move_replicate(rep, ReplicateEvent.AGREE)
             worker = workers[rep.worker_id]
@@ -97,8 +108,8 @@ def _complete(session: Session, job: Job, result, votes_by_id: dict[int, Replica
             worker.consecutive_failures = 0
             session.add_all([rep, worker])
     for vote in result.dissenting:
-        rep = votes_by_id[vote.replicate_id]
+        rep = voted[vote.replicate_id]
         move_replicate(rep, ReplicateEvent.DISAGREE, "outvoted by the quorum")
         blacklist(workers[rep.worker_id], f"result for job {job.uid} outvoted by a quorum of {job.replication}")
         session.add_all([rep, workers[rep.worker_id]])
-    finish(session, job, JobEvent.QUORUM, None)
+    finish(session, job, JobEvent.QUORUM, None, reps)

@@ -1,4 +1,8 @@
-"""Pull-mode matching: which pending replicates a worker may take, preferring cached inputs."""
+"""Pull-mode matching: which pending replicates a worker may take, preferring cached inputs.
+
+Candidates are read as plain columns and claimed with one conditional UPDATE ... RETURNING,
+so two schedulers on one PostgreSQL database never hand out the same replicate.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,12 @@ from .settings import Settings
 # after a failure or a lost lease it may try the job again.
 VOTING = [ReplicateStatus.RUNNING.value, ReplicateStatus.DONE.value, ReplicateStatus.VALID.value,
           ReplicateStatus.INVALID.value]
-WINDOW_FACTOR = 4  # look at this many candidates per wanted job, to find cached ones
+WINDOW_FACTOR = 2  # look at this many candidates per wanted job, to find cached ones
+CLAIMED = next_replicate_status(ReplicateStatus.PENDING, ReplicateEvent.ASSIGN).value
+STARTED = next_job_status(JobStatus.PENDING, JobEvent.ASSIGNED).value
+
+_COLUMNS = (Replicate.id, Replicate.uid, Job.id, Job.uid, Job.args, Job.stdin, Job.data_ids, Job.data_checksums,
+            Job.max_wall_seconds, Job.onchain, App.name, App.type, App.checksum, App.uri, App.image)
 
 
 def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, cached: set[str]) -> list[dict]:
@@ -24,71 +33,63 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
         return []
     worker.last_alive, worker.status = now(), "ALIVE"
     session.add(worker)
-    candidates = _candidates(session, worker, max_jobs * WINDOW_FACTOR + 16)
-    # Stable sort: jobs whose app or data the worker already holds come first, then oldest first.
-    candidates.sort(key=lambda row: -_cache_score(row, cached))
-    chosen, jobs_seen = [], set()
-    running = next_replicate_status(ReplicateStatus.PENDING, ReplicateEvent.ASSIGN).value
-    lease = now() + settings.lease_seconds
-    for rep_id, job, app in candidates:
-        if len(chosen) == max_jobs:
-            break
-        if job.id in jobs_seen:
-            continue
-        taken = session.exec(update(Replicate).where(
-            Replicate.id == rep_id, Replicate.status == ReplicateStatus.PENDING.value
-        ).values(status=running, worker_id=worker.id, lease_expires=lease)).rowcount
-        if taken:
-            jobs_seen.add(job.id)
-            chosen.append((rep_id, job, app))
-    _mark_jobs_running(session, [job for _, job, _ in chosen])
+    rows = _candidates(session, worker, max_jobs * WINDOW_FACTOR + 8)
+    if cached:  # stable sort: jobs whose app or data the worker holds first, then oldest first
+        rows.sort(key=lambda row: -((row[12] in cached) + sum(c in cached for c in row[7])))
+    wanted, jobs_seen = [], set()
+    for row in rows:
+        if len(wanted) < max_jobs and row[2] not in jobs_seen:
+            jobs_seen.add(row[2])
+            wanted.append(row)
+    claimed = _claim(session, settings, worker, [row[0] for row in wanted])
+    chosen = [row for row in wanted if row[0] in claimed]
+    if chosen:
+        session.exec(update(Job).where(Job.id.in_([row[2] for row in chosen]),
+                                       Job.status == JobStatus.PENDING.value).values(status=STARTED))
     assignments = _assignments(session, settings, chosen)
     session.commit()
     return assignments
 
 
-def _candidates(session: Session, worker: Worker, window: int):
+def _candidates(session: Session, worker: Worker, window: int) -> list:
     mine = aliased(Replicate)
     shared = worker.shared_apps or []
     fits = or_(and_(App.type == "DEPLOYABLE", App.arch == worker.arch, App.os == worker.os),
                and_(App.type == "SHARED", App.image.is_(None), App.name.in_(shared or [""])))
     if "docker" in shared:  # a worker with a Docker engine runs every Docker app
         fits = or_(fits, and_(App.type == "SHARED", App.image.is_not(None)))
-    query = (select(Replicate.id, Job, App)
+    query = (select(*_COLUMNS)
              .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
              .where(Replicate.status == ReplicateStatus.PENDING.value,
                     Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
                     ~exists().where(mine.job_id == Replicate.job_id, mine.worker_id == worker.id,
                                     mine.status.in_(VOTING)))
              .order_by(Replicate.id).limit(window))
-    return list(session.exec(query))
+    return list(session.exec(query).all())
 
 
-def _cache_score(row, cached: set[str]) -> int:
-    _, job, app = row
-    return (app.checksum in cached) + sum(c in cached for c in job.data_checksums)
+def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    statement = (update(Replicate)
+                 .where(Replicate.id.in_(ids), Replicate.status == ReplicateStatus.PENDING.value)
+                 .values(status=CLAIMED, worker_id=worker.id, lease_expires=now() + settings.lease_seconds)
+                 .returning(Replicate.id))
+    return set(session.exec(statement).scalars().all())
 
 
-def _mark_jobs_running(session: Session, jobs: list[Job]) -> None:
-    for job in jobs:
-        job.status = next_job_status(job.status, JobEvent.ASSIGNED).value
-        session.add(job)
-
-
-def _assignments(session: Session, settings: Settings, chosen) -> list[dict]:
-    data_ids = {i for _, job, _ in chosen for i in job.data_ids}
+def _assignments(session: Session, settings: Settings, chosen: list) -> list[dict]:
+    data_ids = {i for row in chosen for i in row[6]}
     datas = {d.id: d for d in session.exec(select(Data).where(Data.id.in_(data_ids)))} if data_ids else {}
-    uids = dict(session.exec(select(Replicate.id, Replicate.uid).where(Replicate.id.in_([c[0] for c in chosen]))).all()) \
-        if chosen else {}
     out = []
-    for rep_id, job, app in chosen:
-        domain, task_id = signing_target(job)
+    for (_, rep_uid, _, job_uid, args, stdin, job_data, _, wall, onchain, name, kind, checksum, uri, image) in chosen:
+        domain, task_id = signing_target_of(job_uid, onchain)
         out.append({
-            "replicate": uids[rep_id], "job": job.uid,
-            "app": {"name": app.name, "type": app.type, "checksum": app.checksum, "uri": app.uri, "image": app.image},
-            "args": job.args, "stdin": job.stdin,
-            "data": [{"name": datas[i].name, "checksum": datas[i].checksum, "uri": datas[i].uri} for i in job.data_ids],
-            "max_wall_seconds": job.max_wall_seconds, "lease_seconds": settings.lease_seconds,
+            "replicate": rep_uid, "job": job_uid,
+            "app": {"name": name, "type": kind, "checksum": checksum, "uri": uri, "image": image},
+            "args": args, "stdin": stdin,
+            "data": [{"name": datas[i].name, "checksum": datas[i].checksum, "uri": datas[i].uri} for i in job_data],
+            "max_wall_seconds": wall, "lease_seconds": settings.lease_seconds,
             "domain": {"name": domain.name, "version": domain.version, "chain_id": domain.chain_id,
                        "verifying_contract": domain.verifying_contract},
             "task_id": "0x" + task_id.hex(),
@@ -96,11 +97,15 @@ def _assignments(session: Session, settings: Settings, chosen) -> list[dict]:
     return out
 
 
+def signing_target_of(job_uid: str, onchain: dict | None):
+    """(domain, task id) a worker signs: the Hub's for on-chain tasks, the grid's otherwise."""
+    if onchain:
+        return hub_domain(onchain["chain_id"], onchain["hub"]), bytes.fromhex(onchain["task_id"][2:])
+    return grid_domain(), grid_task_id(job_uid)
+
+
 def signing_target(job: Job):
-    """(domain, task id) a worker signs for this job: the Hub's for on-chain tasks, the grid's otherwise."""
-    if job.onchain:
-        return hub_domain(job.onchain["chain_id"], job.onchain["hub"]), bytes.fromhex(job.onchain["task_id"][2:])
-    return grid_domain(), grid_task_id(job.uid)
+    return signing_target_of(job.uid, job.onchain)
 
 
 def may_download(session: Session, worker: Worker, checksum: str) -> bool:

@@ -18,6 +18,8 @@ from .runner import JobFailed, Limits, Sources, run_assignment
 
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
+PREFETCH_FACTOR = 2
+REPORT_LINGER = 0.02  # seconds
 
 
 @dataclass
@@ -50,7 +52,8 @@ class Agent:
         self.cache = Cache(config.workdir / "cache", config.cache_mb * 1024 * 1024)
         self.sources = Sources(self.cache, self.client.blob_chunks)
         self.reports: queue.Queue = queue.Queue()
-        self.free = threading.Semaphore(config.slots)
+        # Permits for held assignments: the slots plus as many queued, so a slot never waits for a pull.
+        self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
         self.busy = 0
         self.exit_reason: str | None = None
 
@@ -138,6 +141,8 @@ class Agent:
         items = []
         try:
             items.append(self.reports.get(timeout=wait) if wait else self.reports.get_nowait())
+            if wait:
+                time.sleep(REPORT_LINGER)  # let a few more finish: one request for several results
             while len(items) < REPORT_BATCH:
                 items.append(self.reports.get_nowait())
         except queue.Empty:

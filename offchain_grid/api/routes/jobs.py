@@ -29,6 +29,12 @@ def list_jobs(session: SessionDep, user: UserDep, status: str | None = None, lim
     return jobs.job_public(session, jobs.list_jobs(session, user, status, min(limit, 10_000), offset))
 
 
+@router.get("/counts", response_model=dict[str, int])
+def count_jobs(session: SessionDep, user: UserDep):
+    """How many of your jobs are in each status (cheap enough to poll)."""
+    return jobs.count_by_status(session, user)
+
+
 @router.get("/{uid}", response_model=JobPublic)
 def read_job(uid: str, session: SessionDep, user: UserDep):
     return jobs.job_public(session, [jobs.find_job(session, user, uid)])[0]

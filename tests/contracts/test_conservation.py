@@ -1,0 +1,174 @@
+"""Stateful test: whatever the sequence of calls, the Hub holds exactly what it owes."""
+
+from brownie import chain
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT
+from helpers import dissent, encode_spec, finalize, price_of, request_of, spec
+
+
+AMOUNT = st.integers(min_value=1, max_value=40 * RLC_UNIT)
+INDEX = st.integers(min_value=0, max_value=255)
+TRUST = st.integers(min_value=1, max_value=3)
+DURATION = st.integers(min_value=60, max_value=MAX_DURATION)
+FLAG = st.booleans()
+
+
+class EscrowMachine(RuleBasedStateMachine):
+    """Deployment objects are class attributes, set by the test; each run starts from a snapshot.
+
+    (brownie's own `state_machine` helper fails under its compiled build, so this is plain
+    hypothesis with the same snapshot/revert discipline.)
+    """
+
+    def __init__(self):
+        super().__init__()
+        chain.revert()
+        self.open = []  # TaskRequest tuples not yet finalized, claimed or failed
+
+    def _count(self, what):
+        type(self).counts[what] = type(self).counts.get(what, 0) + 1
+
+    # ------------------------------------------------------------ helpers
+
+    def _pick(self, items, index):
+        return items[index % len(items)] if items else None
+
+    def _pool_workers(self):
+        return [w for w in self.workers if self.hub.s_workers(w)[0] == self.pool]
+
+    def _live_tasks(self):
+        # margin: the next block may be a few seconds later than chain.time()
+        return [r for r in self.open if r[11] > chain.time() + 5]
+
+    # ------------------------------------------------------------ rules
+
+    @initialize(trusts=st.lists(TRUST, min_size=2, max_size=4), durations=st.lists(DURATION, min_size=4, max_size=4))
+    def open_some_tasks(self, trusts, durations):
+        # hypothesis often stops a run after a few steps: start each one with tasks to settle
+        for n, (trust, duration) in enumerate(zip(trusts, durations)):
+            self.rule_request(n, trust, duration, with_dataset=n % 2 == 1, one_tx=n % 2 == 0)
+
+    @rule(index=INDEX, amount=AMOUNT)
+    def rule_deposit(self, index, amount):
+        payer = self._pick(self.payers, index)
+        self.rlc.approve(self.hub, amount, {"from": payer})
+        self.hub.deposit(amount, {"from": payer})
+
+    @rule(index=INDEX, amount=AMOUNT)
+    def rule_withdraw(self, index, amount):
+        actor = self._pick(self.actors, index)
+        balance = self.hub.s_balances(actor)
+        if balance:
+            self.hub.withdraw(min(balance, amount), {"from": actor})
+
+    @rule(index=INDEX, trust=TRUST, duration=DURATION, with_dataset=FLAG, one_tx=FLAG)
+    def rule_request(self, index, trust, duration, with_dataset,
+                     one_tx):
+        payer = self._pick(self.payers, index)
+        task = spec(self.app, self.pool, dataset=self.dataset if with_dataset else 0, trust=trust,
+                    duration=duration)
+        price = self.hub.quote(task[0], task[1], task[2])
+        if one_tx:
+            tx = self.rlc.approveAndCall(self.hub, price, encode_spec(task), {"from": payer})
+        else:
+            self.rlc.approve(self.hub, price, {"from": payer})
+            tx = self.hub.requestTask(task, {"from": payer})
+        self.open.append(request_of(tx))
+
+    @precondition(lambda self: self.open)
+    @rule(index=INDEX, extra=INDEX, slash=FLAG)
+    def rule_finalize(self, index, extra, slash):
+        request = self._pick(self._live_tasks(), index)
+        members = self._pool_workers()
+        if request is None or len(members) < request[10]:
+            return
+        count = request[10] + extra % (len(members) - request[10] + 1)
+        signers, others = members[:count], members[count:]
+        proofs = [dissent(self.hub, others[0], self.hub.taskIdOf(request))] if slash and others else []
+        finalize(self.hub, self.oracle, request, signers, dissents=proofs)
+        self.open.remove(request)
+        self._count("slashed" if proofs else "finalized")
+
+    @precondition(lambda self: self.open)
+    @rule(index=INDEX)
+    def rule_claim(self, index):
+        request = self._pick(self.open, index)
+        if request is None:
+            return
+        if chain.time() <= request[11]:
+            chain.sleep(request[11] - chain.time() + 1)
+        self.hub.claim(request, {"from": self.oracle})
+        self.open.remove(request)
+        self._count("claimed")
+
+    @precondition(lambda self: self.open)
+    @rule(index=INDEX)
+    def rule_fail(self, index):
+        request = self._pick(self._live_tasks(), index)
+        if request is not None:
+            self.hub.reportFailure(request, "no worker", {"from": self.oracle})
+            self.open.remove(request)
+            self._count("failed")
+
+    @rule(index=INDEX, amount=AMOUNT)
+    def rule_join(self, index, amount):
+        worker = self._pick(self.workers, index)
+        stake = self.hub.s_workers(worker)[1]
+        add = amount if stake + amount >= MIN_STAKE else MIN_STAKE
+        self.rlc.approve(self.hub, add, {"from": worker})
+        self.hub.joinPool(self.pool, add, {"from": worker})
+
+    @rule(index=INDEX)
+    def rule_leave(self, index):
+        worker = self._pick([w for w in self._pool_workers() if not self.hub.s_workers(w)[2]], index)
+        if worker is not None:
+            self.hub.leavePool({"from": worker})
+
+    @rule(index=INDEX)
+    def rule_withdraw_stake(self, index):
+        worker = self._pick([w for w in self._pool_workers() if self.hub.s_workers(w)[2]], index)
+        if worker is not None:
+            unlock_at = self.hub.s_workers(worker)[2]
+            if chain.time() <= unlock_at:
+                chain.sleep(unlock_at - chain.time() + 1)
+            self.hub.withdrawStake({"from": worker})
+            self._count("stake withdrawn")
+
+    # ------------------------------------------------------------ invariant
+
+    @invariant()
+    def invariant_escrow_holds_what_it_owes(self):
+        balances = sum(self.hub.s_balances(a) for a in self.actors)
+        locked = sum(price_of(r) for r in self.open)
+        stakes = sum(self.hub.s_workers(w)[1] for w in self.workers)
+        assert self.rlc.balanceOf(self.hub) == self.hub.totalOwed() == balances + locked + stakes
+
+    @invariant()
+    def invariant_open_tasks_are_requested(self):
+        assert all(self.hub.taskStatus(self.hub.taskIdOf(r)) == 1 for r in self.open[-3:])
+
+
+def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, stranger, deployer, app_owner,
+                             dataset_owner, pool_owner, workers):
+    rlc.transfer(stranger, 10_000 * RLC_UNIT, {"from": deployer})
+    machine = EscrowMachine
+    machine.hub, machine.rlc, machine.oracle = hub, rlc, oracle
+    machine.app, machine.dataset, machine.pool = app, dataset, pool
+    machine.payers, machine.workers = [user, stranger], workers
+    machine.actors = [user, stranger, app_owner, dataset_owner, pool_owner, *workers]
+    machine.counts = {}
+    chain.snapshot()
+    run_state_machine_as_test(EscrowMachine, settings=settings(max_examples=12, stateful_step_count=25,
+                                                                deadline=None))
+    # the sequences did reach every way a task ends, not just requests
+    assert set(machine.counts) == {"finalized", "slashed", "claimed", "failed", "stake withdrawn"}, machine.counts

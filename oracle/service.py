@@ -23,7 +23,7 @@ from offchain_grid.contribution import to_bytes32
 
 from .deployment import Deployment
 from .errors import TransactionFailed
-from .hub import TASK_STATUS, RevertExplainer, hub_contract, request_for_call
+from .hub import REQUEST_FIELDS, TASK_STATUS, RevertExplainer, hub_contract, request_for_call
 from .listener import EventListener
 from .models import ErrorLog, TaskRecord
 from .task_states import OPEN, TaskState, move
@@ -55,6 +55,7 @@ class Oracle:
         self.tx = tx or TransactionManager(w3, account, engine, explain_revert=RevertExplainer("Hub"))
         self.listener = EventListener(w3, self.hub, pool, engine, start_block=deployment.start_block,
                                       confirmations=self.settings.confirmations)
+        self._recent_errors: dict[tuple, float] = {}  # (task, message) -> when last recorded
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -329,8 +330,6 @@ class Oracle:
         return list(session.exec(query.order_by(TaskRecord.block_number)).all())
 
     def _request(self, task: TaskRecord) -> dict:
-        from .hub import REQUEST_FIELDS
-
         return dict(zip(REQUEST_FIELDS, json.loads(task.request_json)))
 
     def _call_request(self, task: TaskRecord) -> tuple:
@@ -340,6 +339,11 @@ class Oracle:
         return self.w3.eth.get_block("latest")["timestamp"]
 
     def _error(self, task_id: str | None, message: str) -> None:
+        """Logs and records an error, once a minute at most while it keeps happening."""
+        now = time.time()
+        if self._recent_errors.get((task_id, message), 0) > now - 60:
+            return
+        self._recent_errors[(task_id, message)] = now
         log.error("%s%s", f"task {_short(task_id)}: " if task_id else "", message)
         with Session(self.engine) as session:
             session.add(ErrorLog(task_id=task_id, message=message[:2000]))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import time
 
+from eth_account.typed_transactions import TypedTransaction
+from hexbytes import HexBytes
 from eth_account.signers.local import LocalAccount
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
@@ -144,7 +146,7 @@ class TransactionManager:
             self._broadcast(record)
             return
         original = self.w3.eth.get_transaction(record.tx_hash) if self._known(record.tx_hash) else None
-        tx = _decode_raw(record.raw) if original is None else dict(original)
+        tx = decode_raw(record.raw) if original is None else dict(original)
         fresh = {
             "to": tx["to"], "data": tx.get("input", tx.get("data")), "value": tx.get("value", 0),
             "nonce": record.nonce, "gas": record.gas, "maxFeePerGas": max_fee,
@@ -213,10 +215,9 @@ class TransactionManager:
             return False
 
 
-def _decode_raw(raw: str) -> dict:
-    from eth_account._utils.typed_transactions import TypedTransaction
-
-    tx = TypedTransaction.from_bytes(bytes.fromhex(raw.removeprefix("0x"))).as_dict()
-    return {"to": tx["to"], "data": tx["data"], "value": tx["value"]}
+def decode_raw(raw: str) -> dict:
+    """to, data and value of a signed transaction we kept but the node no longer knows."""
+    tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+    return {"to": Web3.to_checksum_address(tx["to"]), "data": bytes(tx["data"]), "value": tx["value"]}
 
 

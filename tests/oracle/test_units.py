@@ -6,6 +6,7 @@ from eth_keys import keys
 from oracle.hub import RevertExplainer
 from oracle.listener import find_fork
 from oracle.service import compact_signature
+from oracle.txmanager import decode_raw
 
 
 def test_no_fork_when_every_remembered_hash_is_still_canonical():
@@ -59,3 +60,12 @@ def test_custom_error_is_explained_with_its_arguments():
 
 def test_unknown_revert_data_is_shown_as_is():
     assert RevertExplainer("Hub")(_Revert("0xdeadbeef00")) == "execution reverted"
+
+
+def test_a_kept_signed_transaction_decodes_back_to_its_call():
+    account = Account.from_key(b"\x09" * 32)
+    signed = account.sign_transaction({"to": "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB", "value": 5, "gas": 50_000, "maxFeePerGas": 10,
+                                       "maxPriorityFeePerGas": 1, "nonce": 3, "chainId": 1, "data": b"call"})
+    decoded = decode_raw(signed.raw_transaction.hex())
+    assert (decoded["data"], decoded["value"]) == (b"call", 5)
+    assert decoded["to"].lower() == "0x" + "ab" * 20

@@ -18,7 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# npm ci refuses lock files without the other platforms' optional anvil binaries, which npm 11
+	# leaves out; package.json pins exact versions, so install resolves the same packages
+	npm install --no-audit --no-fund
 	touch $@
 
 test: setup test-contracts test-grid test-oracle

@@ -110,12 +110,13 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     if embedded_grid:
         from .embedded import start_grid
 
-        keys = worker_keys_file.read_text().split() if worker_keys_file else []
+        keys = worker_keys_file.read_text().split() if worker_keys_file else _dev_worker_keys(network, rpc_url, workers)
         if len(keys) < workers:
             raise click.ClickException(f"--embedded-grid needs {workers} worker keys in --worker-keys-file")
         grid_handle = start_grid(workdir, keys[:workers])
         grid = grid_handle.client()
-        click.echo(f"embedded grid at {grid_handle.url} with {workers} workers", err=True)
+        click.echo(f"embedded grid at {grid_handle.url} with {workers} workers; "
+                   f"XW_SERVER={grid_handle.url} XW_TOKEN={grid_handle.token}", err=True)
     elif scheduler:
         grid = GridClient(scheduler, grid_token)
     else:
@@ -133,6 +134,15 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     finally:
         if grid_handle:
             grid_handle.stop()
+
+
+def _dev_worker_keys(network: str, rpc_url: str | None, count: int) -> list[str]:
+    """On a local dev chain, the dev keys the set-up scripts staked as workers."""
+    if rpc_url or network not in ("development", "anvil"):
+        return []
+    from .devchain import dev_keys
+
+    return ["0x" + bytes(k.key).hex() for k in dev_keys(5 + count)[5:]]
 
 
 @main.command()

@@ -131,6 +131,15 @@ class JobBatchCreate(SQLModel):
     jobs: conlist(JobCreate, min_length=1, max_length=10_000)
 
 
+class JobRef(SQLModel):
+    """What the batch endpoint answers per job: enough to follow it, cheap to produce."""
+
+    uid: str
+    external_id: str | None
+    status: str
+    created: bool  # False when the external id was already known
+
+
 class Job(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("owner_id", "external_id"), Index("ix_job_status_id", "status", "id"))
     id: int | None = Field(default=None, primary_key=True)

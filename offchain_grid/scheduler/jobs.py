@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, insert, or_
 from sqlmodel import Session, select
 
 from ..errors import InvalidInput, NotFound
-from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, Replicate, ReplicatePublic, ResultPublic,
-                      SignaturePublic, User, Worker, now)
-from ..statuses import JobEvent, ReplicateStatus
+from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, JobRef, Replicate, ReplicatePublic,
+                      ResultPublic, SignaturePublic, User, Worker, new_uid, now)
+from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
-from .lifecycle import add_replicates, finish
+from .lifecycle import finish
 from .users import user_names
 
 
-def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> list[tuple[Job, bool]]:
-    """Create jobs and their first replicates; (job, created) pairs, created=False for a known external id.
+def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> list[JobRef]:
+    """Create jobs and their first replicates; one JobRef per request (created=False for a known external id).
 
-    All or nothing: one bad request leaves the database unchanged.
+    All or nothing: one bad request leaves the database unchanged. Rows go in with bulk
+    INSERTs, since building thousands of ORM objects costs more than the database work.
     """
     apps: dict[str, App] = {}
     datas: dict[str, Data] = {}
     known = _known_external_ids(session, owner, requests)
-    out: list[tuple[Job, bool]] = []
-    fresh: list[Job] = []
+    refs: list[JobRef] = []
+    fresh: list[dict] = []
+    created_at = now()
     for req in requests:
         if req.external_id is not None and req.external_id in known:
-            out.append((known[req.external_id], False))
+            refs.append(known[req.external_id])
             continue
         app = apps.get(req.app) or _usable_app(session, owner, req.app)
         apps[req.app] = app
@@ -34,31 +36,35 @@ def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> lis
         datas.update((d.uid, d) for d in inputs)
         if len({d.name for d in inputs}) != len(inputs):
             raise InvalidInput("two input data have the same name; they would overwrite each other")
-        if req.deadline is not None and req.deadline <= now():
+        if req.deadline is not None and req.deadline <= created_at:
             raise InvalidInput("deadline is in the past")
-        job = Job(owner_id=owner.id, app_id=app.id, app_name=app.name, args=req.args, stdin=req.stdin,
-                  data_ids=[d.id for d in inputs], data_checksums=[d.checksum for d in inputs if d.checksum],
-                  replication=req.replication, max_wall_seconds=req.max_wall_seconds, max_retries=req.max_retries,
-                  deadline=req.deadline, external_id=req.external_id,
-                  onchain=req.onchain.model_dump() if req.onchain else None)
-        fresh.append(job)
-        out.append((job, True))
+        row = dict(uid=new_uid(), owner_id=owner.id, app_id=app.id, app_name=app.name, args=req.args, stdin=req.stdin,
+                   data_ids=[d.id for d in inputs], data_checksums=[d.checksum for d in inputs if d.checksum],
+                   replication=req.replication, max_wall_seconds=req.max_wall_seconds, max_retries=req.max_retries,
+                   retries_used=0, deadline=req.deadline, external_id=req.external_id,
+                   onchain=req.onchain.model_dump() if req.onchain else None, status=JobStatus.PENDING.value,
+                   created_at=created_at)
+        fresh.append(row)
+        ref = JobRef(uid=row["uid"], external_id=req.external_id, status=row["status"], created=True)
+        refs.append(ref)
         if req.external_id is not None:
-            known[req.external_id] = job
-    session.add_all(fresh)
-    session.flush()
-    for job in fresh:
-        add_replicates(session, job, job.replication)
+            known[req.external_id] = JobRef(uid=ref.uid, external_id=ref.external_id, status=ref.status, created=False)
+    if fresh:
+        ids = session.execute(insert(Job).returning(Job.id, sort_by_parameter_order=True), fresh).scalars().all()
+        session.execute(insert(Replicate), [
+            dict(uid=new_uid(), job_id=job_id, status=ReplicateStatus.PENDING.value, created_at=created_at)
+            for job_id, row in zip(ids, fresh) for _ in range(row["replication"])])
     session.commit()
-    return out
+    return refs
 
 
-def _known_external_ids(session: Session, owner: User, requests: list[JobCreate]) -> dict[str, Job]:
+def _known_external_ids(session: Session, owner: User, requests: list[JobCreate]) -> dict[str, JobRef]:
     ids = {r.external_id for r in requests if r.external_id is not None}
     if not ids:
         return {}
-    rows = session.exec(select(Job).where(Job.owner_id == owner.id, Job.external_id.in_(ids)))
-    return {j.external_id: j for j in rows}
+    rows = session.exec(select(Job.uid, Job.external_id, Job.status).where(
+        Job.owner_id == owner.id, Job.external_id.in_(ids)))
+    return {ext: JobRef(uid=uid, external_id=ext, status=status, created=False) for uid, ext, status in rows}
 
 
 def _usable_app(session: Session, user: User, ref: str) -> App:

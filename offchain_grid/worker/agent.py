@@ -19,7 +19,7 @@ from .runner import JobFailed, Limits, Sources, run_assignment
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
 PREFETCH_FACTOR = 2
-REPORT_LINGER = 0.02  # seconds
+REPORT_LINGER = 0.05  # seconds
 
 
 @dataclass
@@ -103,12 +103,19 @@ class Agent:
                 self.stop.wait(self.config.poll_interval)
 
     def _take_free_slots(self) -> int:
-        if not self.free.acquire(timeout=0.5):
-            return 0
-        count = 1
+        """Wait until a slot's worth of permits is free (the queue ran low), then take all free ones.
+
+        Pulling only then makes each pull carry several jobs; the jobs still held keep every
+        slot busy meanwhile, so waiting costs no idle slot.
+        """
+        taken, deadline = 0, time.monotonic() + 0.5
+        while taken < self.config.slots and not self.stop.is_set():
+            if not self.free.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            taken += 1
         while self.free.acquire(blocking=False):
-            count += 1
-        return count
+            taken += 1
+        return taken
 
     def _release(self, count: int) -> None:
         for _ in range(count):

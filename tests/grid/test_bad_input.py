@@ -159,6 +159,15 @@ def test_external_id_is_idempotent_and_per_owner(served):
         assert client.post(f"/jobs/{uid}/abort")["status"] == "ABORTED"
 
 
+def test_batch_deduplicates_external_ids(served):
+    _, alice, *_ = served
+    refs = alice.submit_batch([{"app": "ls", "external_id": "b-1"}, {"app": "ls", "external_id": "b-1"}])
+    assert [r["created"] for r in refs] == [True, False] and refs[0]["uid"] == refs[1]["uid"]
+    again = alice.submit_batch([{"app": "ls", "external_id": "b-1"}])
+    assert again[0]["uid"] == refs[0]["uid"] and not again[0]["created"]
+    assert alice.post(f"/jobs/{refs[0]['uid']}/abort")["status"] == "ABORTED"
+
+
 def test_batch_is_all_or_nothing(served, unchanged):
     _, alice, *_ = served
     refused(lambda: alice.submit_batch([{"app": "ls"}, {"app": "nope"}]), 404, "unknown app 'nope'")

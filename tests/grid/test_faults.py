@@ -61,9 +61,10 @@ def test_scheduler_killed_and_restarted_during_200_jobs(grid, sqlite_url):
                what="all 200 jobs")
     for job in grid.alice.get("/jobs"):
         assert len(job["result"]["signatures"]) == 1
-    for job in jobs[:: 40]:
-        uid = job["uid"]
-        assert read_member(grid.alice.result_archive(uid), "stdout") == f"{job['args'][0]}\n".encode()
+    assert [ref["created"] for ref in jobs] == [True] * 200
+    for i in range(0, 200, 40):
+        uid = jobs[i]["uid"]
+        assert read_member(grid.alice.result_archive(uid), "stdout") == f"job-{i}\n".encode()
         valid = [r for r in grid.alice.get(f"/jobs/{uid}/replicates") if r["status"] == "VALID"]
         assert len(valid) == 1
 

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
-from ...models import JobBatchCreate, JobCreate, JobPublic, ReplicatePublic
+from ...models import JobBatchCreate, JobCreate, JobPublic, JobRef, ReplicatePublic
 from ...scheduler import jobs
 from ..deps import SessionDep, StoreDep, UserDep
 
@@ -12,16 +12,16 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 @router.post("", response_model=JobPublic, status_code=201)
 def submit_job(body: JobCreate, session: SessionDep, user: UserDep, response: Response):
     """Submit one job; 200 with the existing job if this owner already used the external_id."""
-    [(job, created)] = jobs.submit_jobs(session, user, [body])
-    if not created:
+    [ref] = jobs.submit_jobs(session, user, [body])
+    if not ref.created:
         response.status_code = 200
-    return jobs.job_public(session, [job])[0]
+    return jobs.job_public(session, [jobs.find_job(session, user, ref.uid)])[0]
 
 
-@router.post("/batch", response_model=list[JobPublic], status_code=201)
+@router.post("/batch", response_model=list[JobRef], status_code=201)
 def submit_batch(body: JobBatchCreate, session: SessionDep, user: UserDep):
-    """Submit many jobs in one request and one transaction (all or nothing)."""
-    return jobs.job_public(session, [job for job, _ in jobs.submit_jobs(session, user, body.jobs)])
+    """Submit many jobs in one request and one transaction (all or nothing); a reference per job."""
+    return jobs.submit_jobs(session, user, body.jobs)
 
 
 @router.get("", response_model=list[JobPublic])

@@ -6,7 +6,9 @@ so two schedulers on one PostgreSQL database never hand out the same replicate.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, update
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -23,8 +25,9 @@ WINDOW_FACTOR = 2  # look at this many candidates per wanted job, to find cached
 CLAIMED = next_replicate_status(ReplicateStatus.PENDING, ReplicateEvent.ASSIGN).value
 STARTED = next_job_status(JobStatus.PENDING, JobEvent.ASSIGNED).value
 
-_COLUMNS = (Replicate.id, Replicate.uid, Job.id, Job.uid, Job.args, Job.stdin, Job.data_ids, Job.data_checksums,
-            Job.max_wall_seconds, Job.onchain, App.name, App.type, App.checksum, App.uri, App.image)
+# Candidates are read lean (no JSON columns but the cache scoring's); details only for the chosen.
+_DETAILS = (Replicate.id, Replicate.uid, Job.uid, Job.args, Job.stdin, Job.data_ids, Job.max_wall_seconds,
+            Job.onchain, App.name, App.type, App.checksum, App.uri, App.image)
 
 
 def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, cached: set[str]) -> list[dict]:
@@ -33,39 +36,49 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
         return []
     worker.last_alive, worker.status = now(), "ALIVE"
     session.add(worker)
-    rows = _candidates(session, worker, max_jobs * WINDOW_FACTOR + 8)
+    rows = _candidates(session, worker, max_jobs * WINDOW_FACTOR + 8, with_checksums=bool(cached))
     if cached:  # stable sort: jobs whose app or data the worker holds first, then oldest first
-        rows.sort(key=lambda row: -((row[12] in cached) + sum(c in cached for c in row[7])))
+        rows.sort(key=lambda row: -((row[2] in cached) + sum(c in cached for c in row[3])))
     wanted, jobs_seen = [], set()
     for row in rows:
-        if len(wanted) < max_jobs and row[2] not in jobs_seen:
-            jobs_seen.add(row[2])
+        if len(wanted) < max_jobs and row[1] not in jobs_seen:
+            jobs_seen.add(row[1])
             wanted.append(row)
     claimed = _claim(session, settings, worker, [row[0] for row in wanted])
-    chosen = [row for row in wanted if row[0] in claimed]
-    if chosen:
-        session.exec(update(Job).where(Job.id.in_([row[2] for row in chosen]),
+    if claimed:
+        session.exec(update(Job).where(Job.id.in_([row[1] for row in wanted if row[0] in claimed]),
                                        Job.status == JobStatus.PENDING.value).values(status=STARTED))
-    assignments = _assignments(session, settings, chosen)
+    assignments = _assignments(session, settings, claimed)
     session.commit()
     return assignments
 
 
-def _candidates(session: Session, worker: Worker, window: int) -> list:
-    mine = aliased(Replicate)
+def _candidates(session: Session, worker: Worker, window: int, with_checksums: bool) -> list:
     shared = worker.shared_apps or []
-    fits = or_(and_(App.type == "DEPLOYABLE", App.arch == worker.arch, App.os == worker.os),
-               and_(App.type == "SHARED", App.image.is_(None), App.name.in_(shared or [""])))
-    if "docker" in shared:  # a worker with a Docker engine runs every Docker app
+    query = _candidate_query("docker" in shared, with_checksums)
+    params = {"worker_id": worker.id, "arch": worker.arch, "os": worker.os, "shared": shared or [""],
+              "window": window}
+    return list(session.execute(query, params).all())
+
+
+_MINE = aliased(Replicate)
+
+
+@lru_cache(maxsize=4)
+def _candidate_query(docker: bool, with_checksums: bool):
+    """Built once per variant with bind parameters: building the statement costs more than running it."""
+    fits = or_(and_(App.type == "DEPLOYABLE", App.arch == bindparam("arch"), App.os == bindparam("os")),
+               and_(App.type == "SHARED", App.image.is_(None), App.name.in_(bindparam("shared", expanding=True))))
+    if docker:  # a worker with a Docker engine runs every Docker app
         fits = or_(fits, and_(App.type == "SHARED", App.image.is_not(None)))
-    query = (select(*_COLUMNS)
-             .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
-             .where(Replicate.status == ReplicateStatus.PENDING.value,
-                    Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
-                    ~exists().where(mine.job_id == Replicate.job_id, mine.worker_id == worker.id,
-                                    mine.status.in_(VOTING)))
-             .order_by(Replicate.id).limit(window))
-    return list(session.exec(query).all())
+    columns = (Replicate.id, Job.id, App.checksum, Job.data_checksums) if with_checksums else (Replicate.id, Job.id)
+    return (select(*columns)
+            .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
+            .where(Replicate.status == ReplicateStatus.PENDING.value,
+                   Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
+                   ~exists().where(_MINE.job_id == Replicate.job_id, _MINE.worker_id == bindparam("worker_id"),
+                                   _MINE.status.in_(VOTING)))
+            .order_by(Replicate.id).limit(bindparam("window")))
 
 
 def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int]) -> set[int]:
@@ -78,11 +91,15 @@ def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int])
     return set(session.exec(statement).scalars().all())
 
 
-def _assignments(session: Session, settings: Settings, chosen: list) -> list[dict]:
-    data_ids = {i for row in chosen for i in row[6]}
+def _assignments(session: Session, settings: Settings, claimed: set[int]) -> list[dict]:
+    if not claimed:
+        return []
+    chosen = session.exec(select(*_DETAILS).join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
+                          .where(Replicate.id.in_(claimed)).order_by(Replicate.id)).all()
+    data_ids = {i for row in chosen for i in row[5]}
     datas = {d.id: d for d in session.exec(select(Data).where(Data.id.in_(data_ids)))} if data_ids else {}
     out = []
-    for (_, rep_uid, _, job_uid, args, stdin, job_data, _, wall, onchain, name, kind, checksum, uri, image) in chosen:
+    for (_, rep_uid, job_uid, args, stdin, job_data, wall, onchain, name, kind, checksum, uri, image) in chosen:
         domain, task_id = signing_target_of(job_uid, onchain)
         out.append({
             "replicate": rep_uid, "job": job_uid,

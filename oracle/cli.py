@@ -183,7 +183,9 @@ def status(db_url, as_json):
     click.echo("tasks: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
     for task in in_flight:
         held = " (held: reorged)" if task.held else ""
-        click.echo(f"  {task.task_id[:18]}  {task.state:<11} {now - task.created_at:>6.0f}s  job {task.job_uid or '-'}{held}")
+        reason = f"  reason: {task.reason}" if task.reason else ""
+        click.echo(f"  {task.task_id[:18]}  {task.state:<11} {now - task.created_at:>6.0f}s  "
+                   f"job {task.job_uid or '-'}{held}{reason}")
     if errors:
         click.echo("last errors:")
         for error in errors:

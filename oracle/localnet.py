@@ -62,13 +62,14 @@ class LocalNet:
         return dep.register_app(self.w3, self.key(APP_OWNER), self.deployment, price, checksum, name)
 
     def request(self, app: int, *, trust: int = 1, params: str = "", callback: str | None = None,
-                callback_gas: int = 100_000, duration: int = 0, requester: int = USER) -> tuple[bytes, tuple, dict]:
+                callback_gas: int = 100_000, duration: int = 0, requester: int = USER,
+                dataset: int = 0) -> tuple[bytes, tuple, dict]:
         """A direct request on the Hub (approve, then requestTask); returns id, request, receipt."""
         hub, rlc = self.contract("Hub"), self.contract("RLC")
         account = self.key(requester)
-        price = hub.functions.quote(app, 0, self.deployment.pool).call()
+        price = hub.functions.quote(app, dataset, self.deployment.pool).call()
         transact(self.w3, account, rlc.functions.approve(hub.address, price))
-        spec = (app, 0, self.deployment.pool, trust, callback_gas if callback else 0, duration, price,
+        spec = (app, dataset, self.deployment.pool, trust, callback_gas if callback else 0, duration, price,
                 callback or ZERO_ADDRESS, ZERO_ADDRESS, params.encode())
         receipt = transact(self.w3, account, hub.functions.requestTask(spec))
         event = hub.events.TaskRequested().process_receipt(receipt, errors=DISCARD)[0]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
 import pytest
 
 from oracle import localnet
-from oracle.deployment import deploy_contract
+from oracle.deployment import RLC_UNIT, deploy_contract, transact
 from oracle.localnet import request_vanity, start_oracle, wait_for_answer
 
 from .conftest import APPS, events, oracle_tasks, task_state, wait_until
@@ -122,3 +123,44 @@ def test_status_command_with_a_bad_database_url_is_one_clear_line():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
+
+
+def register_dataset(net, name: str, content: bytes, checksum: str | None = None) -> int:
+    path = net.workdir / name
+    path.write_bytes(content)
+    data = net.grid.client().send_data(str(path), name=name)
+    owner = net.key(localnet.APP_OWNER)
+    hub = net.contract("Hub")
+    checksum = checksum or hashlib.sha256(content).hexdigest()
+    transact(net.w3, owner, hub.functions.registerDataset(1 * RLC_UNIT, bytes.fromhex(checksum), data["uid"]))
+    return hub.functions.s_datasetCount().call()
+
+
+def test_dataset_travels_to_the_workers_and_its_owner_is_paid(net):
+    app = net.add_app("wc", APPS / "wc.py")
+    dataset = register_dataset(net, "numbers.txt", b"0123456789" * 7)
+    store = deploy_contract(net.w3, net.key(localnet.DEPLOYER), "ValueStore")
+    owner = net.key(localnet.APP_OWNER).address
+    [before] = balances(net, owner)
+    task_id, _request, _receipt = net.request(app, trust=1, dataset=dataset, params="numbers.txt",
+                                              callback=store.address)
+    wait_until(lambda: events(net, "TaskFinalized", task_id), 60, what="TaskFinalized")
+    assert store.functions.s_value().call() == (70).to_bytes(32, "big")
+    assert balances(net, owner)[0] - before == localnet.APP_PRICE + 1 * RLC_UNIT  # app and dataset
+
+
+def test_dataset_checksum_mismatch_is_refused_and_refunded(net):
+    dataset = register_dataset(net, "tampered.txt", b"original", checksum="ab" * 32)
+    task_id, _request, _receipt = net.request(net.answer_app, trust=1, dataset=dataset)
+    [failed] = wait_until(lambda: events(net, "TaskFailed", task_id), 60, what="TaskFailed")
+    assert "checksum mismatch" in failed["args"]["reason"]
+    assert oracle_tasks(net.workdir)["0x" + task_id.hex()].job_uid is None  # never sent to the grid
+
+
+def test_app_unknown_on_the_grid_is_refused_with_its_reason(net):
+    hub = net.contract("Hub")
+    transact(net.w3, net.key(localnet.APP_OWNER), hub.functions.registerApp(1, bytes(32), "not-on-the-grid"))
+    app = hub.functions.s_appCount().call()
+    task_id, _request, _receipt = net.request(app, trust=1)
+    [failed] = wait_until(lambda: events(net, "TaskFailed", task_id), 60, what="TaskFailed")
+    assert "unknown on the grid" in failed["args"]["reason"]

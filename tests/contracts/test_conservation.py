@@ -47,8 +47,14 @@ class EscrowMachine(RuleBasedStateMachine):
         return [w for w in self.workers if self.hub.s_workers(w)[0] == self.pool]
 
     def _live_tasks(self):
-        # margin: the next block may be a few seconds later than chain.time()
-        return [r for r in self.open if r[11] > chain.time() + 5]
+        # block time, not chain.time(): after a revert the two can differ; margin for the next block
+        now = chain[-1].timestamp
+        return [r for r in self.open if r[11] > now + 5]
+
+    def _wait_past(self, moment):
+        while chain[-1].timestamp <= moment:
+            chain.sleep(moment - chain[-1].timestamp + 1)
+            chain.mine()
 
     # ------------------------------------------------------------ rules
 
@@ -57,6 +63,7 @@ class EscrowMachine(RuleBasedStateMachine):
         # hypothesis often stops a run after a few steps: start each one with tasks to settle
         for n, (trust, duration) in enumerate(zip(trusts, durations)):
             self.rule_request(n, trust, duration, with_dataset=n % 2 == 1, one_tx=n % 2 == 0)
+        self.hub.leavePool({"from": self.workers[-1]})  # so that stake withdrawals come up
 
     @rule(index=INDEX, amount=AMOUNT)
     def rule_deposit(self, index, amount):
@@ -105,8 +112,7 @@ class EscrowMachine(RuleBasedStateMachine):
         request = self._pick(self.open, index)
         if request is None:
             return
-        if chain.time() <= request[11]:
-            chain.sleep(request[11] - chain.time() + 1)
+        self._wait_past(request[11])
         self.hub.claim(request, {"from": self.oracle})
         self.open.remove(request)
         self._count("claimed")
@@ -138,9 +144,7 @@ class EscrowMachine(RuleBasedStateMachine):
     def rule_withdraw_stake(self, index):
         worker = self._pick([w for w in self._pool_workers() if self.hub.s_workers(w)[2]], index)
         if worker is not None:
-            unlock_at = self.hub.s_workers(worker)[2]
-            if chain.time() <= unlock_at:
-                chain.sleep(unlock_at - chain.time() + 1)
+            self._wait_past(self.hub.s_workers(worker)[2] - 1)
             self.hub.withdrawStake({"from": worker})
             self._count("stake withdrawn")
 
@@ -168,7 +172,10 @@ def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, strange
     machine.actors = [user, stranger, app_owner, dataset_owner, pool_owner, *workers]
     machine.counts = {}
     chain.snapshot()
-    run_state_machine_as_test(EscrowMachine, settings=settings(max_examples=12, stateful_step_count=25,
-                                                                deadline=None))
+    # a fixed seed: the same sequences on every run, so the check below cannot flake
+    run_state_machine_as_test(
+        EscrowMachine,
+        settings=settings(max_examples=25, stateful_step_count=25, derandomize=True, deadline=None),
+    )
     # the sequences did reach every way a task ends, not just requests
     assert set(machine.counts) == {"finalized", "slashed", "claimed", "failed", "stake withdrawn"}, machine.counts

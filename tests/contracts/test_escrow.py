@@ -18,7 +18,7 @@ def test_deposit_zero_refused(hub, user):
 
 
 def test_deposit_without_allowance_refused(hub, user):
-    with brownie.reverts():
+    with brownie.reverts(err("ERC20InsufficientAllowance", hub, 0, RLC_UNIT)):
         hub.deposit(RLC_UNIT, {"from": user})
 
 
@@ -61,7 +61,7 @@ def test_request_paid_from_allowance_when_deposit_short(hub, rlc, app, pool, use
 
 
 def test_request_without_funds_refused(hub, app, pool, user):
-    with brownie.reverts():
+    with brownie.reverts(err("ERC20InsufficientAllowance", hub, 0, hub.quote(app, 0, pool))):
         hub.requestTask(spec(app, pool), {"from": user})
 
 
@@ -73,3 +73,12 @@ def test_tokens_pushed_in_the_same_call_pay(hub, rlc, app, pool, vanity, user):
     rlc.approveAndCall(vanity, 13 * RLC_UNIT, data, {"from": user})
     assert rlc.balanceOf(hub) == hub.totalOwed() == 13 * RLC_UNIT
     assert rlc.balanceOf(vanity) == 0
+
+
+def test_hub_needs_a_token(Hub, deployer):
+    with brownie.reverts(err("ZeroAddress")):
+        Hub.deploy("0x" + "00" * 20, {"from": deployer})
+
+
+def test_totals_start_at_zero(hub, rlc):
+    assert hub.totalOwed() == 0 == rlc.balanceOf(hub)

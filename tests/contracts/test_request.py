@@ -113,7 +113,7 @@ def test_price_change_does_not_touch_open_tasks(hub, rlc, app, pool, user, app_o
 
 
 def test_approve_and_call_short_allowance_refused(hub, rlc, app, pool, user):
-    with brownie.reverts():
+    with brownie.reverts(err("ERC20InsufficientAllowance", hub, PRICE - 1, PRICE)):
         rlc.approveAndCall(hub, PRICE - 1, encode_spec(spec(app, pool)), {"from": user})
     assert rlc.balanceOf(hub) == 0
 

@@ -17,8 +17,9 @@ def test_name_and_symbol(rlc):
     assert (rlc.name(), rlc.symbol()) == ("iExec RLC", "RLC")
 
 
-def test_approve_and_call_approves_then_calls(rlc, user, value_store):
-    # ValueStore has no receiveApproval: the whole call reverts, the approval with it
+def test_approve_and_call_undone_when_receiver_refuses(rlc, user, value_store):
+    # ValueStore has no receiveApproval (nor fallback): the call reverts without data, and
+    # the approval is undone with it
     with brownie.reverts():
         rlc.approveAndCall(value_store, RLC_UNIT, b"", {"from": user})
     assert rlc.allowance(user, value_store) == 0

@@ -300,6 +300,10 @@ class RegisterRequest(SQLModel):
     hostname: str = Field(default="", max_length=255)
 
 
+class AliveRequest(SQLModel):
+    holding: conlist(str, max_length=100_000) = Field(default_factory=list)  # replicate uids still held
+
+
 class PullRequest(SQLModel):
     max_jobs: int = Field(default=1, ge=1, le=1000)
     cached: conlist(str, max_length=10_000) = Field(default_factory=list)  # checksums in the worker cache

@@ -64,13 +64,19 @@ def worker_by_session(session: Session, token: str) -> Worker:
     return worker
 
 
-def alive(session: Session, settings: Settings, worker: Worker) -> int:
-    """Record the signal and renew the worker's leases; returns how many leases were renewed."""
+def alive(session: Session, settings: Settings, worker: Worker, holding: list[str]) -> int:
+    """Record the signal and renew the leases the worker says it holds; returns how many were renewed.
+
+    Only the named ones: a replicate whose assignment never reached the worker (the pull answer
+    was lost in a scheduler crash) must expire and go to someone else.
+    """
     worker.last_alive, worker.status = now(), "ALIVE"
     session.add(worker)
-    renewed = session.exec(update(Replicate).where(
-        Replicate.worker_id == worker.id, Replicate.status == ReplicateStatus.RUNNING.value
-    ).values(lease_expires=now() + settings.lease_seconds)).rowcount
+    renewed = 0
+    if holding:
+        renewed = session.exec(update(Replicate).where(
+            Replicate.worker_id == worker.id, Replicate.status == ReplicateStatus.RUNNING.value,
+            Replicate.uid.in_(holding)).values(lease_expires=now() + settings.lease_seconds)).rowcount
     session.commit()
     return renewed
 

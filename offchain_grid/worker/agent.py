@@ -56,6 +56,8 @@ class Agent:
         self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
         self.busy = 0
         self.exit_reason: str | None = None
+        self.held: set[str] = set()  # replicate uids pulled and not yet reported: their leases are renewed
+        self._held_lock = threading.Lock()
 
     def run(self) -> str | None:
         """Work until stopped or blacklisted; returns why it stopped (None when asked to stop)."""
@@ -96,6 +98,8 @@ class Agent:
                 log.error("%s; stopping", self.exit_reason)
                 return
             assignments = answer["assignments"]
+            with self._held_lock:
+                self.held.update(a["replicate"] for a in assignments)
             self._release(free - len(assignments))
             for assignment in assignments:
                 pool.submit(self._work, assignment)
@@ -163,13 +167,18 @@ class Agent:
         except SchedulerRefused as exc:
             log.error("reports refused: %s", exc)
             return
+        finally:
+            with self._held_lock:
+                self.held.difference_update(body["replicate"] for body in results + failures)
         for rejected in outcome["rejected"]:
             log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
 
     def _keep_alive(self) -> None:
         while not self.stop.wait(self.client.alive_interval):
             try:
-                answer = self.client.alive()
+                with self._held_lock:
+                    holding = list(self.held)
+                answer = self.client.alive(holding)
             except SchedulerRefused as exc:
                 log.error("alive signal refused: %s", exc)
                 continue

@@ -47,8 +47,8 @@ class WorkerClient:
             self.alive_interval = session["alive_interval"]
             return session
 
-    def alive(self) -> dict:
-        return self._call("POST", "/alive")
+    def alive(self, holding: list[str]) -> dict:
+        return self._call("POST", "/alive", json={"holding": holding})
 
     def pull(self, max_jobs: int, cached: list[str]) -> dict:
         return self._call("POST", "/pull", json={"max_jobs": max_jobs, "cached": cached})

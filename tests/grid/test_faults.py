@@ -2,16 +2,18 @@
 
 import hashlib
 import signal
+
+import pytest
 import stat
 import threading
+import time
 
 from eth_account import Account
 
-from offchain_grid.contribution import recover_contributor, callback_data_hash, grid_domain, grid_task_id
-from offchain_grid.archive import read_member
-from offchain_grid.worker.client import WorkerClient
+from offchain_grid.archive import pack_result, read_member
+from offchain_grid.contribution import grid_domain, grid_task_id, recover_contributor
+from offchain_grid.worker.client import SchedulerRefused, WorkerClient
 from offchain_grid.worker.runner import sign_result
-from offchain_grid.archive import pack_result
 
 from .conftest import WORKER_KEYS
 from .procs import wait_until
@@ -29,8 +31,8 @@ def finished(client, uid: str):
     return job if job["status"] in ("COMPLETED", "ERROR", "ABORTED") else None
 
 
-def test_worker_killed_mid_job_completes_elsewhere(grid, sqlite_url, tmp_path):
-    grid.start(sqlite_url)
+def test_worker_killed_mid_job_completes_elsewhere(grid, db_url, tmp_path):
+    grid.start(db_url)
     grid.alice.send_app("slow", "x86_64", "linux", script(tmp_path, "slow.sh", 'sleep 2; echo "done $1"\n'))
     uids = [grid.alice.submit("slow", [str(i)])["uid"] for i in range(3)]
     doomed = grid.worker(0, slots=3)
@@ -48,8 +50,8 @@ def test_worker_killed_mid_job_completes_elsewhere(grid, sqlite_url, tmp_path):
         assert fates == [(grid.address(0), "LOST"), (grid.address(1), "VALID")], reps
 
 
-def test_scheduler_killed_and_restarted_during_200_jobs(grid, sqlite_url):
-    scheduler = grid.start(sqlite_url, lease=4.0, alive=4.0)
+def test_scheduler_killed_and_restarted_during_200_jobs(grid, db_url):
+    scheduler = grid.start(db_url, lease=4.0, alive=4.0)
     grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
     jobs = grid.alice.submit_batch([{"app": "echo", "args": [f"job-{i}"]} for i in range(200)])
     for index in (0, 1):
@@ -113,6 +115,9 @@ def test_forged_signature_is_refused(grid, sqlite_url):
     me = {w["address"]: w for w in grid.alice.get("/workers")}[forger.account.address]
     assert me["blacklisted"] and "signature" in me["blacklist_reason"]
     assert forger.pull(1, [])["assignments"] == []
+    stored = grid.alice.send_app("cat", "x86_64", "linux", "/bin/cat")
+    with pytest.raises(SchedulerRefused, match="403"):
+        list(forger.blob_chunks(stored["checksum"]))  # it holds no job that needs it
     grid.worker(1)
     job = wait_until(lambda: finished(grid.alice, uid), 30, what="an honest worker")
     assert job["status"] == "COMPLETED"
@@ -154,8 +159,6 @@ def test_overrunning_job_is_killed_and_ends_in_error(grid, sqlite_url):
 
 
 def test_deadline_ends_a_job(grid, sqlite_url):
-    import time
-
     grid.start(sqlite_url)
     grid.alice.add_shared("nobody-has-this")
     uid = grid.alice.submit("nobody-has-this", [], deadline=time.time() + 1)["uid"]

@@ -5,7 +5,7 @@ from fastapi.responses import FileResponse
 from sqlmodel import SQLModel
 
 from ...errors import Forbidden
-from ...models import ChallengeRequest, PullRequest, RegisterRequest, ReportBatch
+from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterRequest, ReportBatch
 from ...scheduler import collector, matching, workers
 from ...security import challenge_message
 from ...storage import normalize_checksum
@@ -42,8 +42,9 @@ def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep):
 
 
 @router.post("/alive")
-def alive(session: SessionDep, settings: SettingsDep, worker: WorkerDep):
-    renewed = workers.alive(session, settings, worker)
+def alive(body: AliveRequest, session: SessionDep, settings: SettingsDep, worker: WorkerDep):
+    """Renews the leases of the replicates the worker lists as still held."""
+    renewed = workers.alive(session, settings, worker, body.holding)
     return {"renewed": renewed, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason}
 
 

@@ -1,0 +1,93 @@
+"""Matching and the collector on a real SQLite database, in-process: cache preference, one vote per worker."""
+
+import io
+
+import pytest
+from eth_account import Account
+from sqlmodel import Session
+
+from offchain_grid.archive import pack_result
+from offchain_grid.db import make_engine
+from offchain_grid.models import JobCreate, ReportBatch, ResultUpload, Worker
+from offchain_grid.scheduler import apps, collector, jobs, leases, matching, users
+from offchain_grid.scheduler.settings import Settings
+from offchain_grid.storage import BlobStore
+from offchain_grid.worker.runner import sign_result
+
+KEYS = ["0x" + f"{i:02x}" * 32 for i in range(0x41, 0x45)]
+
+
+@pytest.fixture
+def db(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    store = BlobStore(tmp_path / "blobs")
+    settings = Settings(data_dir=tmp_path / "blobs", lease_seconds=30)
+    with Session(engine, expire_on_commit=False) as session:
+        owner, _ = users.create_user(session, name="owner")
+        for name in ("first", "second"):
+            apps.register_deployable(session, store, owner=owner, name=name, arch="x86_64", os_name="linux",
+                                     stream=io.BytesIO(name.encode()), max_bytes=1000)
+        workers = []
+        for key in KEYS:
+            worker = Worker(address=Account.from_key(key).address, arch="x86_64", os="linux")
+            session.add(worker)
+            workers.append(worker)
+        session.commit()
+        yield session, store, settings, owner, workers
+
+
+def test_cached_app_is_preferred(db):
+    session, _, settings, owner, workers = db
+    older, newer = jobs.submit_jobs(session, owner, [JobCreate(app="first"), JobCreate(app="second")])
+    second = apps.find_app(session, owner, "second")
+    [got] = matching.pull(session, settings, workers[0], 1, {second.checksum})
+    assert got["job"] == newer.uid
+    [got] = matching.pull(session, settings, workers[1], 1, set())
+    assert got["job"] == older.uid  # without a cache hit, oldest first
+
+
+def test_never_two_replicates_of_one_job(db):
+    session, _, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", replication=3)])
+    assert len(matching.pull(session, settings, workers[0], 10, set())) == 1
+    assert matching.pull(session, settings, workers[0], 10, set()) == []
+    assert len(matching.pull(session, settings, workers[1], 10, set())) == 1
+
+
+def test_wrong_platform_gets_nothing(db):
+    session, _, settings, owner, workers = db
+    jobs.submit_jobs(session, owner, [JobCreate(app="first")])
+    workers[0].arch = "aarch64"
+    assert matching.pull(session, settings, workers[0], 5, set()) == []
+
+
+def test_quorum_of_two_with_a_dissent(db, tmp_path):
+    session, store, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", replication=2, max_retries=1)])
+    (tmp_path / "empty").mkdir()
+    outputs = [b"right", b"wrong", b"right"]
+    for worker, key, out in zip(workers, KEYS, outputs):
+        [assignment] = matching.pull(session, settings, worker, 1, set())
+        upload = sign_result(assignment, pack_result(out, b"", 0, tmp_path / "empty"), b"", key)
+        outcome = collector.receive(session, store, settings, worker, ReportBatch(results=[ResultUpload(**upload)]))
+        assert outcome["rejected"] == []
+    view = jobs.job_public(session, [jobs.find_job(session, owner, ref.uid)])[0]
+    assert view.status == "COMPLETED" and view.retries_used == 1
+    assert {s.worker for s in view.result.signatures} == {workers[0].address, workers[2].address}
+    assert [d.worker for d in view.result.dissents] == [workers[1].address]
+    assert workers[1].blacklisted and not workers[0].blacklisted
+
+
+def test_expired_lease_returns_the_replicate_to_the_queue(db):
+    session, _, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", max_retries=1)])
+    matching.pull(session, settings, workers[0], 1, set())
+    short = Settings(data_dir=settings.data_dir, lease_seconds=-1)
+    assert matching.pull(session, short, workers[1], 1, set()) == []  # nothing pending meanwhile
+    leases.grant_restart_grace(session, short)  # renews to "now - 1": already expired
+    assert leases.sweep(session, short)["lost"] == 1
+    statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+    assert statuses == ["LOST", "PENDING"]
+    assert jobs.find_job(session, owner, ref.uid).status == "PENDING"
+    [again] = matching.pull(session, settings, workers[1], 1, set())
+    assert again["job"] == ref.uid

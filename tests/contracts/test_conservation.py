@@ -48,6 +48,7 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def _live_tasks(self):
         # block time, not chain.time(): after a revert the two can differ; margin for the next block
+        chain.mine()  # so the latest block is now, and the next one within seconds of it
         now = chain[-1].timestamp
         return [r for r in self.open if r[11] > now + 5]
 

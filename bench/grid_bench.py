@@ -145,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--slots", type=int, default=2, help="parallel jobs per grid worker")
+    parser.add_argument("--slots", type=int, default=4, help="parallel jobs per grid worker")
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="grid-bench-"))

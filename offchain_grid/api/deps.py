@@ -17,7 +17,7 @@ from ..storage import BlobStore
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with request.app.state.db_lock, Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -29,7 +29,7 @@ def get_store(request: Request) -> BlobStore:
     return request.app.state.store
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]  # released before the response streams
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
 

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from ..db import make_engine
+from ..db import make_engine, writer_lock
 from ..errors import GridError
 from ..scheduler.leases import grant_restart_grace, sweep
 from ..scheduler.settings import Settings
@@ -25,7 +25,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        with Session(app.state.engine) as session:
+        with app.state.db_lock, Session(app.state.engine) as session:
             renewed = grant_restart_grace(session, settings)
         if renewed:
             log.info("renewed %d running leases after start", renewed)
@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Apps, data, jobs and the worker protocol of the off-chain desktop grid.")
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
+    app.state.db_lock = writer_lock(app.state.engine)
     app.state.store = BlobStore(settings.data_dir)
     for module in (users, apps, datas, jobs, workers, worker_protocol):
         app.include_router(module.router, prefix=API_PREFIX)
@@ -70,7 +71,7 @@ def _one_line(errors) -> str:
 def _sweeper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
     while not stop.wait(settings.reap_every):
         try:
-            with Session(app.state.engine, expire_on_commit=False) as session:
+            with app.state.db_lock, Session(app.state.engine, expire_on_commit=False) as session:
                 outcome = sweep(session, settings)
             if outcome["lost"] or outcome["late"]:
                 log.info("sweep: %d lost replicate(s), %d job(s) past deadline", outcome["lost"], outcome["late"])

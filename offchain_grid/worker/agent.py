@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +13,7 @@ from pathlib import Path
 from ..platform import docker_engine_problem
 from .cache import Cache
 from .client import SchedulerRefused, WorkerClient
+from .jobdirs import JobDirs
 from .runner import JobFailed, Limits, Sources, run_assignment
 
 log = logging.getLogger("xw.worker")
@@ -51,6 +51,7 @@ class Agent:
                                    slots=config.slots, stop=self.stop)
         self.cache = Cache(config.workdir / "cache", config.cache_mb * 1024 * 1024)
         self.sources = Sources(self.cache, self.client.blob_chunks)
+        self.dirs = JobDirs(config.workdir / "jobs")
         self.reports: queue.Queue = queue.Queue()
         # Permits for held assignments: the slots plus as many queued, so a slot never waits for a pull.
         self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
@@ -61,7 +62,6 @@ class Agent:
 
     def run(self) -> str | None:
         """Work until stopped or blacklisted; returns why it stopped (None when asked to stop)."""
-        shutil.rmtree(self.config.workdir / "jobs", ignore_errors=True)
         session = self.client.login()
         log.info("logged in to %s as %s (worker %s), %d slot(s), shared apps: %s", self.config.scheduler,
                  self.config.account.address, session["worker"], self.config.slots, ", ".join(self.declared) or "none")
@@ -130,7 +130,7 @@ class Agent:
         label = f"job {assignment['job']} (app {assignment['app']['name']}, replicate {assignment['replicate']})"
         log.info("running %s", label)
         try:
-            result = run_assignment(assignment, workdir=self.config.workdir, sources=self.sources,
+            result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
                                     private_key=self.config.account.key, limits=self.config.limits,
                                     shared_tools=self.config.shared_apps)
             log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])

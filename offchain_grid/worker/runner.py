@@ -10,6 +10,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,11 @@ from ..archive import check_file_name, pack_result
 from ..contribution import SigningDomain, callback_data_hash, result_digest, sign_contribution
 from ..errors import GridError, UnsafePath
 from .cache import Cache
+from .jobdirs import OUTPUT_DIR, JobDirs
 
 log = logging.getLogger("xw.worker")
 MAX_CALLBACK_BYTES = 1024
 CALLBACK_FILE = ".cumulus-callback"
-OUTPUT_DIR = "output"
 PRLIMIT = shutil.which("prlimit")
 
 
@@ -86,27 +87,26 @@ def _uri_chunks(uri: str):
         raise JobFailed(f"unsupported URI scheme in {uri!r}")
 
 
-def run_assignment(assignment: dict, *, workdir: Path, sources: Sources, private_key, limits: Limits,
+def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private_key, limits: Limits,
                    shared_tools: dict[str, str]) -> dict:
     """Execute and sign; returns a ResultUpload dict. Raises JobFailed with a readable reason."""
-    job_dir = workdir / "jobs" / assignment["replicate"]
-    io = {name: workdir / "jobs" / f"{assignment['replicate']}.{name}" for name in ("stdin", "stdout", "stderr")}
-    try:
-        shutil.rmtree(job_dir, ignore_errors=True)
-        (job_dir / OUTPUT_DIR).mkdir(parents=True)
-        command = _command(assignment, sources, shared_tools, job_dir)
-        _place_inputs(assignment, sources, job_dir, io["stdin"])
-        exit_code = _execute(command, assignment, job_dir, io, limits)
-        stdout, stderr = io["stdout"].read_bytes(), io["stderr"].read_bytes()
-        callback = _read_callback(job_dir)
-        archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR)
-        if len(archive) > limits.max_output_mb * 1024 * 1024:
-            raise JobFailed(f"result archive of {len(archive)} bytes exceeds {limits.max_output_mb} MB")
-        return sign_result(assignment, archive, callback, private_key)
-    finally:
-        shutil.rmtree(job_dir, ignore_errors=True)
-        for path in io.values():
-            path.unlink(missing_ok=True)
+    with dirs.lease() as job_dir:
+        io = {name: dirs.io_file(job_dir, name) for name in ("stdin", "stdout", "stderr")}
+        io["stdin"].unlink(missing_ok=True)
+        return _run_in(assignment, job_dir, io, sources, private_key, limits, shared_tools)
+
+
+def _run_in(assignment: dict, job_dir: Path, io: dict[str, Path], sources: Sources, private_key, limits: Limits,
+            shared_tools: dict[str, str]) -> dict:
+    command = _command(assignment, sources, shared_tools, job_dir)
+    _place_inputs(assignment, sources, job_dir, io["stdin"])
+    exit_code = _execute(command, assignment, job_dir, io, limits)
+    stdout, stderr = io["stdout"].read_bytes(), io["stderr"].read_bytes()
+    callback = _read_callback(job_dir)
+    archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR)
+    if len(archive) > limits.max_output_mb * 1024 * 1024:
+        raise JobFailed(f"result archive of {len(archive)} bytes exceeds {limits.max_output_mb} MB")
+    return sign_result(assignment, archive, callback, private_key)
 
 
 def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) -> dict:
@@ -160,11 +160,18 @@ def _execute(command: list[str], assignment: dict, job_dir: Path, io: dict[str, 
             (open(io["stdin"], "rb") if io["stdin"].exists() else open(os.devnull, "rb")) as stdin:
         proc = _spawn(command, cwd=job_dir, env=env, stdin=stdin, stdout=out, stderr=err,
                       start_new_session=True, preexec_fn=preexec)
+        # A timer kills the group at the limit, so the wait blocks instead of polling with sleeps.
+        overrun = threading.Event()
+        timer = threading.Timer(wall, lambda: (overrun.set(), _kill_group(proc, reap=False)))
+        timer.start()
         try:
-            return proc.wait(timeout=wall)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed") from None
+            code = proc.wait()
+        finally:
+            timer.cancel()
+        _kill_group(proc)  # background children the app left behind must not outlive it
+        if overrun.is_set():
+            raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed")
+        return code
 
 
 def _spawn(command: list[str], **kwargs) -> subprocess.Popen:
@@ -200,12 +207,13 @@ def _limiter(wall: int, limits: Limits):
     return apply
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen, reap: bool = True) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):  # the group is already gone
         pass
-    proc.wait()
+    if reap:
+        proc.wait()
 
 
 def _read_callback(job_dir: Path) -> bytes:

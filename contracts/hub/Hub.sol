@@ -299,7 +299,9 @@ contract Hub is IHub, IApprovalReceiver, WorkerStakes, EIP712 {
         workerReward = pot / workers.length;
         ownerReward += pot - workerReward * workers.length; // the division's remainder
         for (uint256 i; i < workers.length; ++i) {
-            _credit(workers[i], workerReward);
+            // a signer slashed just now also signed another result: it is not paid for this one
+            if (s_workers[workers[i]].pool == request.pool) _credit(workers[i], workerReward);
+            else ownerReward += workerReward;
         }
         _credit(pool.owner, ownerReward);
     }

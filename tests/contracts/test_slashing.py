@@ -89,3 +89,15 @@ def test_leaving_worker_is_still_slashable(hub, rlc, app, pool, user, oracle, wo
     hub.leavePool({"from": workers[2]})
     tx = finalize(hub, oracle, request, workers[:1], dissents=[dissent(hub, workers[2], hub.taskIdOf(request))])
     assert tx.events["WorkerSlashed"]["amount"] == MIN_STAKE
+
+
+def test_worker_signing_two_results_is_slashed_and_not_paid(hub, rlc, app, pool, user, oracle, workers, pool_owner):
+    request = open_task(hub, rlc, user, app, pool, trust=2)
+    proof = dissent(hub, workers[1], hub.taskIdOf(request))
+    owner_before = hub.s_balances(pool_owner)
+    tx = finalize(hub, oracle, request, workers[:2], dissents=[proof])
+    share = (POOL_PRICE - FEE + MIN_STAKE) // 2
+    assert tx.events["WorkerSlashed"]["worker"] == workers[1]
+    assert [hub.s_balances(w) for w in workers[:2]] == [share, 0]
+    assert hub.s_balances(pool_owner) - owner_before == POOL_PRICE + MIN_STAKE - share
+    assert rlc.balanceOf(hub) == hub.totalOwed()

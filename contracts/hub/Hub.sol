@@ -242,7 +242,7 @@ contract Hub is IHub, IApprovalReceiver, WorkerStakes, EIP712 {
             _verifyContributions(id, request.pool, pool.minStake, resultDigest, callbackDataHash, signatures);
         uint256 slashed = _slashDissenters(id, request.pool, resultDigest, callbackDataHash, dissents);
         (settlement.workerReward, settlement.ownerReward) =
-            _payParticipants(request, pool, settlement.workers, slashed);
+            _payParticipants(request, pool, settlement.workers, slashed, dissents.length != 0);
     }
 
     function _verifyContributions(
@@ -290,7 +290,8 @@ contract Hub is IHub, IApprovalReceiver, WorkerStakes, EIP712 {
         TaskRequest calldata request,
         Pool storage pool,
         address[] memory workers,
-        uint256 slashed
+        uint256 slashed,
+        bool anySlashed
     ) private returns (uint256 workerReward, uint256 ownerReward) {
         _credit(s_apps[request.app].owner, request.appPrice);
         if (request.dataset != 0) _credit(s_datasets[request.dataset].owner, request.datasetPrice);
@@ -300,7 +301,7 @@ contract Hub is IHub, IApprovalReceiver, WorkerStakes, EIP712 {
         ownerReward += pot - workerReward * workers.length; // the division's remainder
         for (uint256 i; i < workers.length; ++i) {
             // a signer slashed just now also signed another result: it is not paid for this one
-            if (s_workers[workers[i]].pool == request.pool) _credit(workers[i], workerReward);
+            if (!anySlashed || s_workers[workers[i]].pool == request.pool) _credit(workers[i], workerReward);
             else ownerReward += workerReward;
         }
         _credit(pool.owner, ownerReward);

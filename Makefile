@@ -10,6 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 setup: $(VENV)/.installed node_modules/.installed
 	@$(PY) toolchain/register_solc.py
 	@$(PY) toolchain/register_networks.py
+	@out=$$($(VENV)/bin/brownie compile 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -1
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

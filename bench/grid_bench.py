@@ -117,10 +117,10 @@ def _true(i: int) -> tuple[int, float]:
     return i, time.time()
 
 
-def run_dask(jobs: int, workers: int) -> dict:
+def run_dask(jobs: int, workers: int, threads: int) -> dict:
     from dask.distributed import Client, LocalCluster, as_completed
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         client.submit(_true, -1).result()  # warm up the workers
         me = psutil.Process()
@@ -145,16 +145,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--slots", type=int, default=4, help="parallel jobs per grid worker")
+    parser.add_argument("--slots", type=int, default=8,
+                        help="parallel jobs per worker (grid slots, Dask threads per worker)")
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="grid-bench-"))
     try:
         grid = run_grid(args.jobs, args.workers, args.slots, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    dask = None if args.skip_dask else run_dask(args.jobs, args.workers)
-    print(f"{args.jobs} x /bin/true, {args.workers} workers, {os.cpu_count()} cores")
+    dask = None if args.skip_dask else run_dask(args.jobs, args.workers, args.slots)
+    print(f"{args.jobs} x /bin/true, {args.workers} workers x {args.slots} parallel jobs, {os.cpu_count()} cores, "
+          f"load average before the run {load_before:.1f}")
     print(f"{'':28}{'cumulus grid':>14}" + (f"{'dask LocalCluster':>20}{'ratio':>8}" if dask else ""))
     rows = [("jobs per second", "jobs_per_s", True), ("wall time (s)", "wall_s", False),
             ("scheduler CPU ms per job", "sched_cpu_ms_per_job", False), ("latency p50 (ms)", "p50_ms", False),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from eth_abi import encode
-from eth_account import Account
+from hexbytes import HexBytes
 from eth_hash.auto import keccak
 from eth_keys import keys
 from eth_utils import to_checksum_address
@@ -140,8 +140,14 @@ def typed_data(domain: SigningDomain, task_id, result_digest_, cb_hash) -> dict:
 def sign_contribution(private_key, domain: SigningDomain, task_id, result_digest_, cb_hash) -> bytes:
     """65-byte signature (r, s, v with v in {27, 28}) over the contribution."""
     digest = contribution_hash(domain, task_id, result_digest_, cb_hash)
-    signed = Account._sign_hash(digest, private_key)  # raw digest: the EIP-712 prefix is already in it
-    return bytes(signed.signature)
+    signature = _signing_key(bytes(HexBytes(private_key))).sign_msg_hash(digest)  # low-s, recovery id 0 or 1
+    return signature.to_bytes()[:64] + bytes([signature.v + 27])
+
+
+@lru_cache(maxsize=16)
+def _signing_key(key: bytes) -> keys.PrivateKey:
+    # Deriving the public key is most of the cost of a signature; a worker signs with one key.
+    return keys.PrivateKey(key)
 
 
 def recover_contributor(domain: SigningDomain, task_id, result_digest_, cb_hash, signature) -> str:

@@ -63,6 +63,13 @@ def upload_limit(request: Request, settings: SettingsDep) -> None:
         raise TooLarge(f"upload exceeds the limit of {settings.max_upload_bytes} bytes")
 
 
+def report_limit(request: Request, settings: SettingsDep) -> None:
+    """A report batch may carry results of up to twice the archive limit (base64 adds a third)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > 2 * settings.max_result_bytes:
+        raise TooLarge(f"report exceeds {2 * settings.max_result_bytes} bytes; send fewer results per batch")
+
+
 UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(current_admin)]
 WorkerDep = Annotated[Worker, Depends(current_worker)]

@@ -18,6 +18,7 @@ from .runner import JobFailed, Limits, Sources, run_assignment
 
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
+REPORT_BYTES = 32 * 1024 * 1024  # base64 archive bytes per batch; a bigger result goes alone
 PREFETCH_FACTOR = 2
 REPORT_LINGER = 0.05  # seconds
 
@@ -154,8 +155,10 @@ class Agent:
             items.append(self.reports.get(timeout=wait) if wait else self.reports.get_nowait())
             if wait:
                 time.sleep(REPORT_LINGER)  # let a few more finish: one request for several results
-            while len(items) < REPORT_BATCH:
+            size = len(items[0][1].get("archive", ""))
+            while len(items) < REPORT_BATCH and size < REPORT_BYTES:
                 items.append(self.reports.get_nowait())
+                size += len(items[-1][1].get("archive", ""))
         except queue.Empty:
             pass
         if not items:

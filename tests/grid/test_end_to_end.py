@@ -73,4 +73,8 @@ def test_onchain_job_with_data_stdin_callback_and_replication(grid, db_url, tmp_
     again = grid.alice.submit("summer", ["3"], data=[data["uid"]], external_id="task-1")
     assert again["uid"] == job["uid"]  # idempotent by external id
     assert len(grid.alice.get("/jobs")) == 1
+    grid.alice.request("DELETE", "/apps/summer")  # its only job is finished: allowed
+    assert grid.alice.job(job["uid"])["app"] == "summer" and grid.alice.get("/apps") == []
+    grid.alice.request("DELETE", f"/datas/{data['uid']}")
+    assert grid.alice.get("/datas") == []
     assert os.path.isdir(tmp_path / "worker-w0" / "cache")

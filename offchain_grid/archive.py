@@ -27,20 +27,30 @@ def _info(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE, mode: int = 0
 
 def pack_result(stdout: bytes, stderr: bytes, exit_code: int, output_dir: Path | None) -> bytes:
     """Tar of stdout, stderr, exit_code and the output directory, identical for identical inputs."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in (("exit_code", f"{exit_code}\n".encode()), ("stderr", stderr), ("stdout", stdout)):
-            tar.addfile(_info(name, len(data)), io.BytesIO(data))
-        if output_dir is not None and output_dir.is_dir():
-            _add_tree(tar, output_dir)
-        end = tar.offset
-    # Keep the two zero blocks that end a tar, not tarfile's padding to 10 KiB records.
-    return buffer.getvalue()[:end] + bytes(2 * tarfile.BLOCKSIZE)
+    parts: list[bytes] = []
+    for name, data in (("exit_code", f"{exit_code}\n".encode()), ("stderr", stderr), ("stdout", stdout)):
+        _member(parts, _info(name, len(data)), data)
+    if output_dir is not None and output_dir.is_dir():
+        _add_tree(parts, output_dir)
+    parts.append(bytes(2 * tarfile.BLOCKSIZE))  # end of archive, without padding to 10 KiB records
+    return b"".join(parts)
 
 
-def _add_tree(tar: tarfile.TarFile, root: Path) -> None:
+def _member(parts: list[bytes], info: tarfile.TarInfo, data: bytes = b"") -> None:
+    # Plain ustar headers when the name fits (the common case, and much cheaper to build);
+    # a pax header only for long names.
+    try:
+        parts.append(info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
+    except ValueError:
+        parts.append(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+    if data:
+        parts.append(data)
+        parts.append(bytes(-len(data) % tarfile.BLOCKSIZE))
+
+
+def _add_tree(parts: list[bytes], root: Path) -> None:
     root = root.resolve()
-    tar.addfile(_info(OUTPUT_PREFIX, kind=tarfile.DIRTYPE, mode=0o755))
+    _member(parts, _info(OUTPUT_PREFIX, kind=tarfile.DIRTYPE, mode=0o755))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         here = Path(dirpath)
@@ -49,15 +59,14 @@ def _add_tree(tar: tarfile.TarFile, root: Path) -> None:
             member = f"{OUTPUT_PREFIX}/{path.relative_to(root).as_posix()}"
             st = path.lstat()
             if stat.S_ISDIR(st.st_mode):
-                tar.addfile(_info(member, kind=tarfile.DIRTYPE, mode=0o755))
+                _member(parts, _info(member, kind=tarfile.DIRTYPE, mode=0o755))
             elif stat.S_ISREG(st.st_mode):
-                mode = 0o755 if st.st_mode & 0o111 else 0o644
-                with open(path, "rb") as handle:
-                    tar.addfile(_info(member, st.st_size, mode=mode), handle)
+                data = path.read_bytes()
+                _member(parts, _info(member, len(data), mode=0o755 if st.st_mode & 0o111 else 0o644), data)
             elif stat.S_ISLNK(st.st_mode) and _link_stays_inside(root, path):
                 info = _info(member, kind=tarfile.SYMTYPE, mode=0o777)
                 info.linkname = os.readlink(path)
-                tar.addfile(info)
+                _member(parts, info)
             # Sockets, devices, and links leading out of the directory are left out.
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -30,6 +31,10 @@ class WorkerClient:
         self.stop = stop
         self.max_backoff = max_backoff
         self.http = requests.Session()
+        # Read proxy and CA settings from the environment once, not on every request (it showed in profiles).
+        self.http.proxies = requests.utils.get_environ_proxies(self.base)
+        self.http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self.http.trust_env = False
         self.token: str | None = None
         self.alive_interval = 10.0
         self._login_lock = threading.Lock()

@@ -14,6 +14,10 @@ API = "/api/v1"
 class ClientError(GridError):
     """The scheduler refused a request, or could not be reached; the message says which."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # HTTP status, None when the scheduler did not answer
+
 
 class GridClient:
     def __init__(self, server: str, token: str | None, timeout: float = 60.0):
@@ -31,7 +35,7 @@ class GridClient:
         except requests.Timeout:
             raise ClientError(f"the scheduler at {self.server} did not answer in {self.timeout:.0f}s") from None
         if response.status_code >= 400:
-            raise ClientError(f"{response.status_code}: {_detail(response)}")
+            raise ClientError(f"{response.status_code}: {_detail(response)}", response.status_code)
         return response
 
     def get(self, path: str, **params):

@@ -28,6 +28,14 @@ def emit(data, as_json: bool, columns: list[str] | None = None) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
+def show(data, as_json: bool, line: str) -> None:
+    """JSON for scripts, or the one line a person needs (usually a uid)."""
+    if as_json:
+        emit(data, True)
+    else:
+        click.echo(line)
+
+
 def _cell(value) -> str:
     if value is None:
         return "-"

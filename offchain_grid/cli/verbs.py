@@ -11,7 +11,7 @@ import click
 from ..archive import read_member, unpack_result
 from ..client import ClientError
 from .config import client_from, connection_options
-from .output import emit, grid_errors
+from .output import emit, grid_errors, show
 
 FINAL = ("COMPLETED", "ERROR", "ABORTED")
 
@@ -43,7 +43,7 @@ def sendapp(spec, checksum, private, server, token, as_json):
         raise click.ClickException(f"no such file: {source}")
     app = client_from(server, token).send_app(name, arch, os_name, source, checksum,
                                                "private" if private else "public")
-    emit(app, as_json) if as_json else click.echo(app["uid"])
+    show(app, as_json, app["uid"])
 
 
 @click.command()
@@ -60,7 +60,7 @@ def adddocker(name, image, private, server, token, as_json):
         xw adddocker alpine-echo alpine:3.19
     """
     app = client_from(server, token).add_docker(name, image, "private" if private else "public")
-    emit(app, as_json) if as_json else click.echo(app["uid"])
+    show(app, as_json, app["uid"])
 
 
 @click.command()
@@ -94,7 +94,7 @@ def senddata(source, name, checksum, public, server, token, as_json):
     if "://" not in source and not Path(source).is_file():
         raise click.ClickException(f"no such file: {source}")
     data = client_from(server, token).send_data(source, name, checksum, "public" if public else "private")
-    emit(data, as_json) if as_json else click.echo(data["uid"])
+    show(data, as_json, data["uid"])
 
 
 @click.command()
@@ -127,13 +127,13 @@ def rm(uid, server, token, as_json):
     for path, what in (("/apps", "app"), ("/datas", "data")):
         try:
             removed = client.request("DELETE", f"{path}/{uid}").json()
-            emit(removed, as_json) if as_json else click.echo(f"removed {what} {removed['uid']}")
+            show(removed, as_json, f"removed {what} {removed['uid']}")
             return
         except ClientError as exc:
-            if not str(exc).startswith("404"):
+            if exc.status != 404:
                 raise
     job = client.post(f"/jobs/{uid}/abort")
-    emit(job, as_json) if as_json else click.echo(f"aborted job {job['uid']}")
+    show(job, as_json, f"aborted job {job['uid']}")
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -162,7 +162,7 @@ def submit(app, args, data, stdin_file, replication, max_wall, max_retries, exte
                         external_id=external_id)
     if wait:
         job = _wait(client, job["uid"])
-    emit(job, as_json) if as_json else click.echo(job["uid"] if not wait else f"{job['uid']} {job['status']}")
+    show(job, as_json, job["uid"] if not wait else f"{job['uid']} {job['status']}")
 
 
 @click.command()

@@ -146,9 +146,9 @@ class Oracle:
         try:
             return self.grid.submit(app_name, args, **body)
         except ClientError as exc:
-            if str(exc).startswith(("4", "422")) and not str(exc).startswith("401"):
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 429):
                 raise Rejection(f"the grid refused the job: {exc}") from None
-            raise
+            raise  # the grid is down or refuses the oracle itself: retried at the next step
 
     def _checked_asset(self, kind: str, registry_id: int) -> str:
         """The grid's name for an on-chain app or dataset, after checking its checksum."""
@@ -158,7 +158,7 @@ class Oracle:
         try:
             entry = self.grid.get(path)
         except ClientError as exc:
-            if str(exc).startswith("404"):
+            if exc.status == 404:
                 raise Rejection(f"{kind} {registry_id} ({uri!r}) is unknown on the grid") from None
             raise
         expected = bytes(checksum).hex()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from pydantic import StringConstraints, conlist, field_validator
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
@@ -43,10 +43,6 @@ class UserPublic(SQLModel):
 
 
 # ---------------------------------------------------------------- apps
-
-AppType = Literal["DEPLOYABLE", "SHARED"]
-Access = Literal["private", "public"]
-
 
 class AppBase(SQLModel):
     name: str = Field(max_length=128, index=True, unique=True)
@@ -325,10 +321,3 @@ class FailureReport(SQLModel):
 class ReportBatch(SQLModel):
     results: conlist(ResultUpload, max_length=1000) = Field(default_factory=list)
     failures: conlist(FailureReport, max_length=1000) = Field(default_factory=list)
-
-
-def public_fields(obj: Any, **extra: Any) -> dict:
-    """Table row as a dict plus computed fields, for building *Public models."""
-    data = obj.model_dump()
-    data.update(extra)
-    return data

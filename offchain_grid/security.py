@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 
@@ -14,10 +13,6 @@ def new_token() -> str:
 def hash_token(token: str) -> str:
     # Tokens are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def same_token(token: str, token_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), token_hash)
 
 
 def challenge_message(nonce: str) -> str:

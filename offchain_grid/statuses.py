@@ -50,7 +50,6 @@ class ReplicateEvent(str, Enum):
 
 
 JOB_FINAL = frozenset({JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.ABORTED})
-REPLICATE_ACTIVE = frozenset({ReplicateStatus.PENDING, ReplicateStatus.RUNNING})
 
 JOB_TRANSITIONS: dict[tuple[JobStatus, JobEvent], JobStatus] = {
     (JobStatus.PENDING, JobEvent.ASSIGNED): JobStatus.RUNNING,

@@ -17,7 +17,6 @@ from .access import require_change, require_read
 from .users import user_names
 
 URI_SCHEMES = ("http", "https", "file")
-APP_TYPES = ("DEPLOYABLE", "SHARED")
 
 
 def _check_name(session: Session, name: str) -> str:

@@ -11,6 +11,7 @@ import io
 import os
 import stat
 import tarfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .errors import UnsafePath
@@ -18,31 +19,32 @@ from .errors import UnsafePath
 OUTPUT_PREFIX = "output"
 
 
-def _info(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE, mode: int = 0o644) -> tarfile.TarInfo:
+@lru_cache(maxsize=4096)
+def _header(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, linkname: str = "") -> bytes:
+    """Header block(s) of one member. Cached: most archives repeat the same few headers."""
     info = tarfile.TarInfo(name)
-    info.size, info.type, info.mode = size, kind, mode
+    info.size, info.type, info.mode, info.linkname = size, kind, mode, linkname
     info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-    return info
+    # Plain ustar when the name fits (the common case and cheaper to build), pax for long names.
+    try:
+        return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+    except ValueError:
+        return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
 def pack_result(stdout: bytes, stderr: bytes, exit_code: int, output_dir: Path | None) -> bytes:
     """Tar of stdout, stderr, exit_code and the output directory, identical for identical inputs."""
     parts: list[bytes] = []
     for name, data in (("exit_code", f"{exit_code}\n".encode()), ("stderr", stderr), ("stdout", stdout)):
-        _member(parts, _info(name, len(data)), data)
+        _member(parts, _header(name, len(data)), data)
     if output_dir is not None and output_dir.is_dir():
         _add_tree(parts, output_dir)
     parts.append(bytes(2 * tarfile.BLOCKSIZE))  # end of archive, without padding to 10 KiB records
     return b"".join(parts)
 
 
-def _member(parts: list[bytes], info: tarfile.TarInfo, data: bytes = b"") -> None:
-    # Plain ustar headers when the name fits (the common case, and much cheaper to build);
-    # a pax header only for long names.
-    try:
-        parts.append(info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
-    except ValueError:
-        parts.append(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+def _member(parts: list[bytes], header: bytes, data: bytes = b"") -> None:
+    parts.append(header)
     if data:
         parts.append(data)
         parts.append(bytes(-len(data) % tarfile.BLOCKSIZE))
@@ -50,7 +52,7 @@ def _member(parts: list[bytes], info: tarfile.TarInfo, data: bytes = b"") -> Non
 
 def _add_tree(parts: list[bytes], root: Path) -> None:
     root = root.resolve()
-    _member(parts, _info(OUTPUT_PREFIX, kind=tarfile.DIRTYPE, mode=0o755))
+    _member(parts, _header(OUTPUT_PREFIX, kind=tarfile.DIRTYPE, mode=0o755))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         here = Path(dirpath)
@@ -59,14 +61,12 @@ def _add_tree(parts: list[bytes], root: Path) -> None:
             member = f"{OUTPUT_PREFIX}/{path.relative_to(root).as_posix()}"
             st = path.lstat()
             if stat.S_ISDIR(st.st_mode):
-                _member(parts, _info(member, kind=tarfile.DIRTYPE, mode=0o755))
+                _member(parts, _header(member, kind=tarfile.DIRTYPE, mode=0o755))
             elif stat.S_ISREG(st.st_mode):
                 data = path.read_bytes()
-                _member(parts, _info(member, len(data), mode=0o755 if st.st_mode & 0o111 else 0o644), data)
+                _member(parts, _header(member, len(data), mode=0o755 if st.st_mode & 0o111 else 0o644), data)
             elif stat.S_ISLNK(st.st_mode) and _link_stays_inside(root, path):
-                info = _info(member, kind=tarfile.SYMTYPE, mode=0o777)
-                info.linkname = os.readlink(path)
-                _member(parts, info)
+                _member(parts, _header(member, kind=tarfile.SYMTYPE, mode=0o777, linkname=os.readlink(path)))
             # Sockets, devices, and links leading out of the directory are left out.
 
 

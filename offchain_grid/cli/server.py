@@ -93,15 +93,17 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
         account = Account.from_key(key)
     except (ValueError, TypeError) as exc:
         raise click.ClickException(f"invalid worker private key: {exc}") from None
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
+                        stream=sys.stderr)
     tools = {}
     for item in shared:
         name, _, command = item.partition("=")
-        resolved = shutil.which(command or name)
-        if not name or resolved is None:
-            raise click.ClickException(f"shared app {item!r}: command {command or name!r} not found")
+        resolved = shutil.which(command or name) if name else None
+        if resolved is None:  # declaring it would attract jobs this worker can only fail
+            logging.getLogger("xw.worker").warning("not offering shared app %r: command %r not found",
+                                                   item, command or name)
+            continue
         tools[name] = resolved
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
-                        stream=sys.stderr)
     workdir.mkdir(parents=True, exist_ok=True)
     agent = Agent(WorkerConfig(scheduler=scheduler_url, account=account, workdir=workdir.resolve(), slots=slots,
                                cache_mb=cache_mb, shared_apps=tools, poll_interval=poll_interval, docker=docker,

@@ -166,15 +166,21 @@ def test_deadline_ends_a_job(grid, sqlite_url):
     assert job["status"] == "ERROR" and "deadline passed" in job["error"]
 
 
-def test_docker_app_without_engine(grid, sqlite_url, tmp_path):
+def test_docker_app_without_engine_and_a_shared_tool(grid, sqlite_url, tmp_path):
     grid.start(sqlite_url)
     grid.alice.add_docker("alpine-echo", "alpine:3.19")
     uid = grid.alice.submit("alpine-echo", ["hi"])["uid"]
     grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
     probe = grid.alice.submit("echo", ["probe"])["uid"]
-    worker = grid.worker(0, extra=("--shared-app", "sh"))
+    worker = grid.worker(0, extra=("--shared-app", "sh", "--shared-app", "no-such-tool-here"))
     wait_until(lambda: finished(grid.alice, probe), 30, what="the probe job")  # the worker has pulled since
     assert "no Docker engine is available" in worker.output() or "docker command is not installed" in worker.output()
     [me] = grid.alice.get("/workers")
     assert me["shared_apps"] == ["sh"]
+    assert "not offering shared app 'no-such-tool-here'" in worker.output()
     assert grid.alice.job(uid)["status"] == "PENDING"
+    grid.alice.add_shared("sh")  # a local tool the worker declared: it runs there, nothing travels
+    shared = grid.alice.submit("sh", ["-c", "echo from a shared tool"])["uid"]
+    job = wait_until(lambda: finished(grid.alice, shared), 30, what="the shared-app job")
+    assert job["status"] == "COMPLETED"
+    assert read_member(grid.alice.result_archive(shared), "stdout") == b"from a shared tool\n"

@@ -79,6 +79,11 @@ def _held(worker: Worker, rows: _Batch, uid: str) -> tuple[Replicate, Job]:
 
 def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker, rows: _Batch, up: ResultUpload):
     rep, job = _held(worker, rows, up.replicate)
+    if worker.blacklisted:  # its results no longer count; the replicate goes to another worker
+        move_replicate(rep, ReplicateEvent.FAIL, "worker is blacklisted")
+        session.add(rep)
+        settle(session, job, last_failure="worker is blacklisted", reps=rows.reps[job.id], workers=rows.workers)
+        raise Rejected(f"worker is blacklisted: {worker.blacklist_reason}")
     try:
         archive = _verify(settings, worker, job, rep, up)
     except Rejected as exc:

@@ -112,6 +112,8 @@ def test_forged_signature_is_refused(grid, sqlite_url):
     outcome = forger.report([forged], [])
     assert outcome["accepted"] == []
     assert "signature is not by worker" in outcome["rejected"][0]["reason"]
+    late = forger.report([sign_result(assignment, pack_result(b"x", b"", 0, None), b"", forger.account.key)], [])
+    assert late["accepted"] == []  # the replicate is no longer its to report
     me = {w["address"]: w for w in grid.alice.get("/workers")}[forger.account.address]
     assert me["blacklisted"] and "signature" in me["blacklist_reason"]
     assert forger.pull(1, [])["assignments"] == []

@@ -91,3 +91,16 @@ def test_expired_lease_returns_the_replicate_to_the_queue(db):
     assert jobs.find_job(session, owner, ref.uid).status == "PENDING"
     [again] = matching.pull(session, settings, workers[1], 1, set())
     assert again["job"] == ref.uid
+
+
+def test_results_of_a_blacklisted_worker_do_not_count(db, tmp_path):
+    session, store, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", max_retries=1)])
+    [assignment] = matching.pull(session, settings, workers[0], 1, set())
+    workers[0].blacklisted, workers[0].blacklist_reason = True, "test"
+    upload = sign_result(assignment, pack_result(b"x", b"", 0, None), b"", KEYS[0])
+    outcome = collector.receive(session, store, settings, workers[0], ReportBatch(results=[ResultUpload(**upload)]))
+    assert outcome["accepted"] == [] and "blacklisted" in outcome["rejected"][0]["reason"]
+    statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+    assert statuses == ["FAILED", "PENDING"]
+    assert matching.pull(session, settings, workers[0], 1, set()) == []

@@ -75,8 +75,10 @@ class Agent:
                 self._pull_loop(pool)
             finally:
                 self.stop.set()
+                log.info("stopped pulling; finishing the jobs in hand")
         while not self.reports.empty():
             self._flush_reports()
+        log.info("stopped")
         return self.exit_reason
 
     def _pull_loop(self, pool: ThreadPoolExecutor) -> None:

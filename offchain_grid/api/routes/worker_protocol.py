@@ -1,7 +1,7 @@
 """What workers call: login by key, alive signals, pull, reports, blob downloads."""
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import SQLModel
 
 from ...errors import Forbidden
@@ -45,20 +45,21 @@ def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep):
 def alive(body: AliveRequest, session: SessionDep, settings: SettingsDep, worker: WorkerDep):
     """Renews the leases of the replicates the worker lists as still held."""
     renewed = workers.alive(session, settings, worker, body.holding)
-    return {"renewed": renewed, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason}
+    return JSONResponse({"renewed": renewed, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
 
 
 @router.post("/pull")
 def pull(body: PullRequest, session: SessionDep, settings: SettingsDep, worker: WorkerDep):
     """Up to max_jobs assignments, each a leased replicate of a different job."""
     jobs = matching.pull(session, settings, worker, body.max_jobs, set(body.cached))
-    return {"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason}
+    # Plain JSON types already: skipping FastAPI's generic encoder saves a walk over every assignment.
+    return JSONResponse({"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
 
 
 @router.post("/reports", dependencies=[Depends(report_limit)])
 def reports(body: ReportBatch, session: SessionDep, store: StoreDep, settings: SettingsDep, worker: WorkerDep):
     """Results and failures in one batch; each is accepted or rejected on its own."""
-    return collector.receive(session, store, settings, worker, body)
+    return JSONResponse(collector.receive(session, store, settings, worker, body))
 
 
 @router.get("/blobs/{checksum}")

@@ -42,7 +42,7 @@ gas: setup
 	$(VENV)/bin/brownie run scripts/gas_table.py
 
 bench: setup
-	$(PY) -m bench.grid_bench
+	$(PY) -m bench.grid_bench --jobs 2000 --workers 4 --slots 8
 	$(PY) -m bench.oracle_bench
 
 clean:

@@ -26,7 +26,9 @@ node_modules/.installed: package.json package-lock.json
 
 test: setup test-contracts test-grid test-oracle
 
+# brownie's development chain (anvil) is started by brownie itself: give it a free port first
 test-contracts: setup
+	@$(VENV)/bin/brownie networks modify development port=$$($(PY) -c 'from oracle.devchain import free_port; print(free_port())') >/dev/null
 	$(VENV)/bin/brownie test tests/contracts
 
 test-grid: setup

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import BinaryIO
-from urllib.parse import urlparse
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
@@ -12,12 +11,10 @@ from ..errors import Conflict, InvalidInput
 from ..models import App, AppPublic, Job, User
 from ..platform import normalize_arch, normalize_os
 from ..statuses import JOB_FINAL
-from ..storage import BlobStore, normalize_checksum
+from ..storage import BlobStore
 from .access import require_change, require_read
+from .sources import check_access, take_source
 from .users import user_names
-
-URI_SCHEMES = ("http", "https", "file")
-
 
 def _check_name(session: Session, name: str) -> str:
     name = name.strip()
@@ -26,12 +23,6 @@ def _check_name(session: Session, name: str) -> str:
     if session.exec(select(App).where(App.name == name)).first():
         raise Conflict(f"an app named {name!r} already exists")
     return name
-
-
-def _check_access(access: str) -> str:
-    if access not in ("public", "private"):
-        raise InvalidInput("access must be 'public' or 'private'")
-    return access
 
 
 def register_deployable(session: Session, store: BlobStore, *, owner: User, name: str, arch: str, os_name: str,
@@ -43,18 +34,10 @@ def register_deployable(session: Session, store: BlobStore, *, owner: User, name
         arch, os_name = normalize_arch(arch), normalize_os(os_name)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    if (stream is None) == (uri is None):
-        raise InvalidInput("give either a file or a URI for a deployable app")
-    size = None
-    if stream is not None:
-        checksum, size = store.put_stream(stream, max_bytes=max_bytes, expected=checksum)
-        uri = f"blob:{checksum}"
-    else:
-        if urlparse(uri).scheme not in URI_SCHEMES:
-            raise InvalidInput(f"app URI must use one of {', '.join(URI_SCHEMES)}: {uri!r}")
-        checksum = normalize_checksum(checksum) if checksum else None
+    uri, checksum, size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
+                                      kind="app", noun="a deployable app")
     app = App(name=name, type="DEPLOYABLE", arch=arch, os=os_name, uri=uri, checksum=checksum, size=size,
-              owner_id=owner.id, access=_check_access(access))
+              owner_id=owner.id, access=check_access(access))
     return _save(session, app)
 
 
@@ -64,7 +47,7 @@ def register_shared(session: Session, *, owner: User, name: str, image: str | No
     name = _check_name(session, name)
     if image is not None and (not image.strip() or any(c.isspace() for c in image)):
         raise InvalidInput(f"invalid Docker image name {image!r}")
-    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=_check_access(access))
+    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=check_access(access))
     return _save(session, app)
 
 

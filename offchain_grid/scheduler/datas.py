@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from typing import BinaryIO
-from urllib.parse import urlparse
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..archive import check_file_name
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict
 from ..models import App, Data, DataPublic, Job, User
 from ..statuses import JOB_FINAL
 from ..storage import BlobStore, normalize_checksum
 from .access import require_change, require_read
-from .apps import URI_SCHEMES
+from .sources import check_access, take_source
 from .users import user_names
 
 
@@ -22,17 +21,10 @@ def register_data(session: Session, store: BlobStore, *, owner: User, name: str,
                   uri: str | None = None, checksum: str | None = None, size: int | None = None,
                   access: str = "private", max_bytes: int) -> Data:
     name = check_file_name(name)
-    if access not in ("public", "private"):
-        raise InvalidInput("access must be 'public' or 'private'")
-    if (stream is None) == (uri is None):
-        raise InvalidInput("give either a file or a URI for data")
-    if stream is not None:
-        checksum, size = store.put_stream(stream, max_bytes=max_bytes, expected=checksum)
-        uri = f"blob:{checksum}"
-    else:
-        if urlparse(uri).scheme not in URI_SCHEMES:
-            raise InvalidInput(f"data URI must use one of {', '.join(URI_SCHEMES)}: {uri!r}")
-        checksum = normalize_checksum(checksum) if checksum else None
+    check_access(access)
+    uri, checksum, stored_size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
+                                             kind="data", noun="data")
+    size = stored_size if stored_size is not None else size
     data = Data(name=name, checksum=checksum, size=size, uri=uri, access=access, owner_id=owner.id)
     session.add(data)
     session.commit()

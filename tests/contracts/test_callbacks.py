@@ -5,7 +5,7 @@ import pytest
 from eth_utils import keccak
 
 from conftest import APP_PRICE
-from helpers import DIGEST, err, finalize, open_task, signatures
+from helpers import DIGEST, finalize, open_task, signatures
 
 REENTRANCY_REFUSED = "0x" + keccak(b"ReentrancyGuardReentrantCall()")[:4].hex()
 VALUE = b"\x2a".rjust(32, b"\x00")

@@ -1,7 +1,7 @@
 import brownie
 from eth_utils import keccak
 
-from conftest import APP_PRICE, DATASET_PRICE, MAX_DURATION, POOL_PRICE, RLC_UNIT
+from conftest import APP_PRICE, DATASET_PRICE, MAX_DURATION, POOL_PRICE
 from helpers import encode_spec, err, request_of, request_task, spec, task_id_of
 
 PRICE = APP_PRICE + POOL_PRICE

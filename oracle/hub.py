@@ -99,3 +99,10 @@ def _abi_type(entry: dict) -> str:
 
 def _show(value) -> str:
     return "0x" + value.hex() if isinstance(value, bytes) else str(value)
+
+
+def compact_signature(signature: str | bytes) -> tuple[bytes, bytes]:
+    """A 65-byte (r, s, v) signature as the EIP-2098 (r, vs) pair the Hub takes."""
+    raw = bytes.fromhex(signature.removeprefix("0x")) if isinstance(signature, str) else signature
+    r, s, v = raw[:32], int.from_bytes(raw[32:64], "big"), raw[64]
+    return r, (s | ((v - 27) << 255)).to_bytes(32, "big")

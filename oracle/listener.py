@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from eth_utils import event_abi_to_log_topic
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 from web3 import Web3
@@ -53,7 +54,7 @@ class EventListener:
         self.confirmations = confirmations
         self.max_range = max_range  # blocks per eth_getLogs call
         self.key = f"{w3.eth.chain_id}:{hub.address}:{pool}"
-        self._topic0 = "0x" + bytes(Web3.keccak(text=_event_signature(hub, "TaskRequested"))).hex()
+        self._topic0 = "0x" + event_abi_to_log_topic(hub.events.TaskRequested.abi).hex()
         self._pool_topic = "0x" + pool.to_bytes(32, "big").hex()
 
     def cursor(self) -> int:
@@ -118,14 +119,3 @@ class EventListener:
 
 def _hex(value) -> str:
     return "0x" + bytes(value).hex().removeprefix("0x")
-
-
-def _event_signature(contract: Contract, name: str) -> str:
-    entry = next(e for e in contract.abi if e.get("type") == "event" and e["name"] == name)
-    return f"{name}({','.join(_type(i) for i in entry['inputs'])})"
-
-
-def _type(entry: dict) -> str:
-    if entry["type"].startswith("tuple"):
-        return f"({','.join(_type(c) for c in entry['components'])}){entry['type'][5:]}"
-    return entry["type"]

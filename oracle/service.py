@@ -23,7 +23,7 @@ from offchain_grid.contribution import to_bytes32
 
 from .deployment import Deployment
 from .errors import TransactionFailed
-from .hub import REQUEST_FIELDS, TASK_STATUS, RevertExplainer, hub_contract, request_for_call
+from .hub import REQUEST_FIELDS, TASK_STATUS, RevertExplainer, compact_signature, hub_contract, request_for_call
 from .listener import EventListener
 from .models import ErrorLog, TaskRecord
 from .task_states import OPEN, TaskState, move
@@ -259,9 +259,9 @@ class Oracle:
 
     def _finalize_call(self, task: TaskRecord):
         result = json.loads(task.result_json)
-        members = {}
-        for entry in result["signatures"] + result.get("dissents", []):
-            members[entry["worker"]] = self._is_staked_member(entry["worker"])
+        min_stake = self.hub.functions.s_pools(self.pool).call()[4]
+        members = {entry["worker"]: self._is_staked_member(entry["worker"], min_stake)
+                   for entry in result["signatures"] + result.get("dissents", [])}
         agreeing = sorted((s for s in result["signatures"] if members[s["worker"]]), key=lambda s: int(s["worker"], 16))
         if len(agreeing) < task.trust:
             raise NotEnoughAgreement(f"only {len(agreeing)} staked pool workers agreed, {task.trust} needed")
@@ -278,9 +278,8 @@ class Oracle:
             [compact_signature(s["signature"]) for s in agreeing], dissents,
         )
 
-    def _is_staked_member(self, worker: str) -> bool:
+    def _is_staked_member(self, worker: str, min_stake: int) -> bool:
         pool, stake, _unlock = self.hub.functions.s_workers(Web3.to_checksum_address(worker)).call()
-        min_stake = self.hub.functions.s_pools(self.pool).call()[4]
         return pool == self.pool and stake >= min_stake
 
     def _settled_elsewhere(self, session: Session, task: TaskRecord) -> bool:
@@ -356,13 +355,6 @@ class Rejection(Exception):
 
 class NotEnoughAgreement(Exception):
     """Fewer staked pool workers agreed than the task's trust."""
-
-
-def compact_signature(signature: str | bytes) -> tuple[bytes, bytes]:
-    """A 65-byte (r, s, v) signature as the EIP-2098 (r, vs) pair the Hub takes."""
-    raw = bytes.fromhex(signature.removeprefix("0x")) if isinstance(signature, str) else signature
-    r, s, v = raw[:32], int.from_bytes(raw[32:64], "big"), raw[64]
-    return r, (s | ((v - 27) << 255)).to_bytes(32, "big")
 
 
 def _short(task_id: str | None) -> str:

@@ -145,10 +145,9 @@ class TransactionManager:
             session.add(record)
             self._broadcast(record)
             return
-        original = self.w3.eth.get_transaction(record.tx_hash) if self._known(record.tx_hash) else None
-        tx = decode_raw(record.raw) if original is None else dict(original)
+        tx = decode_raw(record.raw)  # the same call, from the bytes we kept
         fresh = {
-            "to": tx["to"], "data": tx.get("input", tx.get("data")), "value": tx.get("value", 0),
+            "to": tx["to"], "data": tx["data"], "value": tx["value"],
             "nonce": record.nonce, "gas": record.gas, "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": tip, "chainId": self.chain_id, "type": 2,
         }

@@ -4,6 +4,7 @@ from brownie import chain
 from eth_abi import encode
 
 from offchain_grid.contribution import callback_data_hash, hub_domain, sign_contribution
+from oracle.hub import compact_signature as compact  # the oracle's own conversion to (r, vs)
 
 ZERO = "0x" + "00" * 20
 SPEC_TYPE = "(uint64,uint64,uint64,uint8,uint32,uint64,uint64,address,address,bytes)"
@@ -31,12 +32,6 @@ def contribute(hub, worker, task_id, digest, callback_data=b""):
     """A worker's EIP-712 contribution as the Hub takes it: an EIP-2098 (r, vs) pair."""
     domain = hub_domain(chain.id, hub.address)
     return compact(sign_contribution(worker.private_key, domain, task_id, digest, callback_data_hash(callback_data)))
-
-
-def compact(signature: bytes):
-    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
-    vs = s | ((v - 27) << 255)
-    return (r, vs.to_bytes(32, "big"))
 
 
 DIGEST = b"\xd1" * 32

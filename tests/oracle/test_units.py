@@ -3,9 +3,8 @@
 from eth_account import Account
 from eth_keys import keys
 
-from oracle.hub import RevertExplainer
+from oracle.hub import RevertExplainer, compact_signature
 from oracle.listener import find_fork
-from oracle.service import compact_signature
 from oracle.txmanager import decode_raw
 
 

@@ -103,7 +103,10 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     pool = pool or deployment.pool
     if not pool:
         raise click.ClickException("no pool: pass --pool or record one in the deployment")
-    w3 = Web3(Web3.HTTPProvider(_rpc_url(network, rpc_url), request_kwargs={"timeout": 30}))
+    url = _rpc_url(network, rpc_url)
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise click.ClickException(f"cannot reach the chain at {url}")
     if w3.eth.chain_id != deployment.chain_id:
         raise click.ClickException(f"chain id {w3.eth.chain_id} does not match the deployment's {deployment.chain_id}")
     grid_handle = None

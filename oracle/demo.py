@@ -19,8 +19,16 @@ from .artifacts import PROJECT_ROOT
 from .localnet import finalize_receipt, request_vanity, start_oracle, wait_for_answer
 
 
+def _check_prefix(prefix: str) -> str:
+    prefix = prefix.removeprefix("0x")
+    if not 1 <= len(prefix) <= 6 or any(c not in "0123456789abcdefABCDEF" for c in prefix):
+        raise click.BadParameter(f"{prefix!r} is not 1 to 6 hex digits (longer prefixes take hours on a laptop)")
+    return prefix
+
+
 @click.command()
-@click.option("--prefix", default="c0de", show_default=True, help="Hex prefix of the wanted address.")
+@click.option("--prefix", default="c0de", show_default=True, callback=lambda _c, _p, v: _check_prefix(v),
+              help="Hex prefix of the wanted address (1 to 6 hex digits).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "var" / "demo",
               show_default=True)
 def main(prefix: str, workdir: Path):

@@ -11,6 +11,7 @@ from pathlib import Path
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from . import artifacts
 from .errors import DeploymentMissing, TransactionFailed
@@ -54,7 +55,11 @@ def contract(w3: Web3, name: str, address: str) -> Contract:
 
 def transact(w3: Web3, account, call, gas: int | None = None) -> dict:
     """Sends one set-up transaction from a local key and waits for it; raises on revert."""
-    tx = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending")})
+    try:
+        tx = call.build_transaction({"from": account.address,
+                                     "nonce": w3.eth.get_transaction_count(account.address, "pending")})
+    except (ContractLogicError, ContractCustomError) as exc:
+        raise TransactionFailed(f"{call.fn_name} would revert: {_explain(exc)}") from None
     if gas:
         tx["gas"] = gas
     signed = account.sign_transaction(tx)
@@ -62,6 +67,12 @@ def transact(w3: Web3, account, call, gas: int | None = None) -> dict:
     if receipt["status"] != 1:
         raise TransactionFailed(f"{call.fn_name} reverted in tx {receipt['transactionHash'].hex()}")
     return receipt
+
+
+def _explain(exc: Exception) -> str:
+    from .hub import RevertExplainer  # the ABIs are loaded only when a call fails
+
+    return RevertExplainer("Hub", "RLC", "VanityAddress")(exc)
 
 
 def deploy_contract(w3: Web3, account, name: str, *args) -> Contract:

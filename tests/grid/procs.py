@@ -28,6 +28,20 @@ def xw(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.C
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+def finished(client, uid: str):
+    """The job once it reached a final status, else None (a predicate for wait_until)."""
+    job = client.job(uid)
+    return job if job["status"] in ("COMPLETED", "ERROR", "ABORTED") else None
+
+
+def job_story(client, uid: str, workers=()) -> str:
+    """What a failed wait needs to be understood: the job, its replicates, the workers' logs."""
+    lines = [f"job: {client.job(uid)}"]
+    lines += [f"replicate: {r}" for r in client.get(f"/jobs/{uid}/replicates")]
+    lines += [f"--- worker log\n{w.output()[-2000:]}" for w in workers]
+    return "\n".join(lines)
+
+
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
     """Poll until `predicate()` is truthy; its value, or AssertionError after `timeout`."""
     deadline = time.monotonic() + timeout

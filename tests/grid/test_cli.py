@@ -12,7 +12,7 @@ from .procs import TOKEN, free_port, xw
 
 @pytest.fixture
 def run(grid, sqlite_url, tmp_path, monkeypatch):
-    scheduler = grid.start(sqlite_url)
+    scheduler = grid.start(sqlite_url, lease=10.0, alive=10.0)  # no lease runs out here
     monkeypatch.setenv("XW_CONFIG", str(tmp_path / "no-config.json"))
     runner = CliRunner()
     env = {"XW_SERVER": scheduler.url, "XW_TOKEN": TOKEN}

@@ -7,7 +7,7 @@ from offchain_grid.archive import read_member
 from offchain_grid.contribution import (callback_data_hash, grid_domain, grid_task_id, hub_domain,
                                         recover_contributor)
 
-from .procs import TOKEN, wait_until, xw
+from .procs import TOKEN, finished, job_story, wait_until, xw
 
 HUB = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 TASK = "0x" + "7a" * 32
@@ -25,7 +25,7 @@ print("total", total, "stdin", sys.stdin.read().strip())
 
 
 def test_ls_example_through_the_cli(grid, db_url, tmp_path):
-    scheduler = grid.start(db_url)
+    scheduler = grid.start(db_url, lease=10.0, alive=10.0)  # no lease runs out here, however busy the machine
     grid.worker(0)
     env = {"XW_SERVER": scheduler.url, "XW_TOKEN": TOKEN}
     sent = xw("sendapp", "ls", "DEPLOYABLE", "X86_64", "linux", "/bin/ls", env=env)
@@ -46,9 +46,8 @@ def test_ls_example_through_the_cli(grid, db_url, tmp_path):
 
 
 def test_onchain_job_with_data_stdin_callback_and_replication(grid, db_url, tmp_path):
-    grid.start(db_url)
-    for index in (0, 1):
-        grid.worker(index)
+    grid.start(db_url, lease=10.0, alive=10.0)  # no lease runs out here, however busy the machine
+    workers = [grid.worker(index) for index in (0, 1)]
     script = tmp_path / "summer.py"
     script.write_text(SCRIPT)
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -58,7 +57,9 @@ def test_onchain_job_with_data_stdin_callback_and_replication(grid, db_url, tmp_
     data = grid.alice.send_data(str(numbers))
     job = grid.alice.submit("summer", ["3"], data=[data["uid"]], stdin="hi", replication=2,
                             external_id="task-1", onchain={"chain_id": 31337, "hub": HUB, "task_id": TASK})
-    job = wait_until(lambda: (j := grid.alice.job(job["uid"]))["status"] == "COMPLETED" and j, 60, what="job")
+    uid = job["uid"]
+    job = wait_until(lambda: finished(grid.alice, uid), 60, what="job")
+    assert job["status"] == "COMPLETED", job_story(grid.alice, uid, workers)
     result = job["result"]
     assert result["callback_data"] == "0x" + (30).to_bytes(32, "big").hex()
     assert result["callback_data_hash"] == "0x" + callback_data_hash((30).to_bytes(32, "big")).hex()

@@ -16,7 +16,7 @@ from offchain_grid.worker.client import SchedulerRefused, WorkerClient
 from offchain_grid.worker.runner import sign_result
 
 from .conftest import WORKER_KEYS
-from .procs import wait_until
+from .procs import finished, wait_until
 
 
 def script(tmp_path, name: str, body: str) -> str:
@@ -24,11 +24,6 @@ def script(tmp_path, name: str, body: str) -> str:
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return str(path)
-
-
-def finished(client, uid: str):
-    job = client.job(uid)
-    return job if job["status"] in ("COMPLETED", "ERROR", "ABORTED") else None
 
 
 def test_worker_killed_mid_job_completes_elsewhere(grid, db_url, tmp_path):

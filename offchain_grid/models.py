@@ -17,6 +17,12 @@ SignatureHex = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{130}$")
 CallbackHex = Annotated[str, StringConstraints(pattern=r"^0x([0-9a-fA-F]{2}){0,1024}$")]
 
 
+# Replicates a job may lose to workers that vanish (crash, reboot, blacklisting) before it gives up:
+# generous, since a lost replicate says nothing about the job, yet bounded, since a job that
+# crashes every machine it lands on must stop some day (BOINC's max_total_results plays this part).
+DEFAULT_MAX_LOST = 20
+
+
 def new_uid() -> str:
     return str(uuid.uuid4())
 
@@ -110,7 +116,8 @@ class JobCreate(SQLModel):
     data: conlist(str, max_length=100) = Field(default_factory=list)
     replication: int = Field(default=1, ge=1, le=32)
     max_wall_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
-    max_retries: int = Field(default=3, ge=0, le=100)
+    max_retries: int = Field(default=3, ge=0, le=100)  # replacements after the app failed or disagreed
+    max_lost: int = Field(default=DEFAULT_MAX_LOST, ge=0, le=1000)  # replacements after a worker vanished
     deadline: float | None = None
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
     onchain: OnChain | None = None
@@ -150,7 +157,9 @@ class Job(SQLModel, table=True):
     replication: int = 1
     max_wall_seconds: int = 3600
     max_retries: int = 3
-    retries_used: int = 0  # replicates added beyond the first `replication`
+    retries_used: int = 0  # replicates added after failures and disagreements
+    max_lost: int = DEFAULT_MAX_LOST
+    lost_used: int = 0  # replicates added after others were lost with their workers
     deadline: float | None = None
     external_id: str | None = None
     onchain: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -195,6 +204,8 @@ class JobPublic(SQLModel):
     max_wall_seconds: int
     max_retries: int
     retries_used: int
+    max_lost: int
+    lost_used: int
     deadline: float | None
     external_id: str | None
     onchain: dict | None
@@ -294,6 +305,9 @@ class RegisterRequest(SQLModel):
     shared_apps: conlist(str, max_length=100) = Field(default_factory=list)
     slots: int = Field(default=1, ge=1, le=1024)
     hostname: str = Field(default="", max_length=255)
+    # Replicates this process still holds; the worker's other leases are released at once
+    # (a restarted worker holds none). None: not said, leases run out on their own.
+    holding: conlist(str, max_length=100_000) | None = None
 
 
 class AliveRequest(SQLModel):

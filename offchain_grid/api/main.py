@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ..db import make_engine, writer_lock
@@ -49,6 +50,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def grid_error(_request: Request, exc: GridError):
         return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
 
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(_request: Request, exc: DBAPIError):
+        # A deadlock broken by PostgreSQL, a lost connection: nothing was applied, the caller may retry.
+        log.warning("database error, answered 503: %s", str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
+        return JSONResponse(status_code=503, content={"detail": "the database could not complete the request; retry"},
+                            headers={"Retry-After": "1"})
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError):
         return JSONResponse(status_code=422, content={"detail": _one_line(exc.errors())})
@@ -75,5 +83,7 @@ def _sweeper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
                 outcome = sweep(session, settings)
             if outcome["lost"] or outcome["late"]:
                 log.info("sweep: %d lost replicate(s), %d job(s) past deadline", outcome["lost"], outcome["late"])
+            if outcome["counted"]:
+                log.warning("sweep: %d job(s) held an uncounted quorum; completed now", outcome["counted"])
         except Exception:  # keep sweeping: a transient database error must not stop lease expiry
             log.exception("lease sweep failed")

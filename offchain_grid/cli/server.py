@@ -58,7 +58,8 @@ def _redact(url: str) -> str:
 
 
 @click.command()
-@click.option("--scheduler", "scheduler_url", required=True, envvar="XW_SCHEDULER", help="Scheduler URL.")
+@click.option("--scheduler", "scheduler_url", required=True, envvar="XW_SCHEDULER",
+              help="Scheduler URL; URL,URL for schedulers sharing one database (requests go to each in turn).")
 @click.option("--private-key-file", type=click.Path(dir_okay=False, path_type=Path),
               help="File holding the worker's 0x-hex Ethereum key (or set XW_WORKER_PRIVATE_KEY).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("xw-worker"),

@@ -1,7 +1,8 @@
 """Result collector: checks each upload's digest and EIP-712 signature, then lets the quorum decide.
 
-A report batch is loaded in three queries (its replicates with their jobs, all replicates of
-those jobs, their workers) and written in one commit: the collector is the scheduler's hot path.
+A report batch is loaded in four queries (the jobs of its replicates, locked; all replicates of
+those jobs; their workers, locked) and written in one commit: the collector is the scheduler's
+hot path, and the locks make concurrent reports for one job count every vote.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..contribution import callback_data_hash, recover_contributor
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore
-from .lifecycle import blacklist, move_replicate, settle
+from .lifecycle import blacklist, lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
 from .matching import signing_target
 from .settings import Settings
 
@@ -32,21 +33,17 @@ class Rejected(Exception):
 
 
 class _Batch:
-    """Rows a report batch touches, loaded up front."""
+    """Rows a report batch touches: its jobs locked, then their replicates and workers read afresh."""
 
     def __init__(self, session: Session, worker: Worker, uids: list[str]):
-        rows = session.exec(select(Replicate, Job).join(Job, Job.id == Replicate.job_id)
-                            .where(Replicate.uid.in_(uids))).all() if uids else []
-        self.held = {rep.uid: (rep, job) for rep, job in rows}
-        job_ids = {job.id for _, job in rows}
-        siblings = session.exec(select(Replicate).where(Replicate.job_id.in_(job_ids))).all() if job_ids else []
-        self.reps: dict[int, list[Replicate]] = {}
-        for rep in siblings:  # the identity map hands back the same objects as `held`
-            self.reps.setdefault(rep.job_id, []).append(rep)
-        worker_ids = {r.worker_id for r in siblings if r.worker_id is not None} - {worker.id}
-        self.workers = {w.id: w for w in session.exec(select(Worker).where(Worker.id.in_(worker_ids)))} \
-            if worker_ids else {}
-        self.workers[worker.id] = worker
+        job_ids = set(session.exec(select(Replicate.job_id).where(Replicate.uid.in_(uids))).all()) if uids else set()
+        jobs = lock_jobs(session, job_ids)
+        self.reps = replicates_by_job(session, jobs)
+        wanted = set(uids)
+        self.held = {rep.uid: (rep, jobs[rep.job_id]) for reps in self.reps.values() for rep in reps
+                     if rep.uid in wanted}
+        worker_ids = {r.worker_id for reps in self.reps.values() for r in reps if r.worker_id is not None}
+        self.workers = lock_workers(session, worker_ids | {worker.id})  # refreshes `worker` itself too
 
 
 def receive(session: Session, store: BlobStore, settings: Settings, worker: Worker, batch: ReportBatch) -> dict:
@@ -82,7 +79,8 @@ def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker
     if worker.blacklisted:  # its results no longer count; the replicate goes to another worker
         move_replicate(rep, ReplicateEvent.FAIL, "worker is blacklisted")
         session.add(rep)
-        settle(session, job, last_failure="worker is blacklisted", reps=rows.reps[job.id], workers=rows.workers)
+        settle(session, job, last_failure="worker is blacklisted", reps=rows.reps[job.id], workers=rows.workers,
+               lost=True)
         raise Rejected(f"worker is blacklisted: {worker.blacklist_reason}")
     try:
         archive = _verify(settings, worker, job, rep, up)

@@ -10,7 +10,7 @@ from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, JobRe
                       ResultPublic, SignaturePublic, User, Worker, new_uid, now)
 from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
-from .lifecycle import finish
+from .lifecycle import finish, lock_jobs
 from .users import user_names
 
 
@@ -41,7 +41,7 @@ def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> lis
         row = dict(uid=new_uid(), owner_id=owner.id, app_id=app.id, app_name=app.name, args=req.args, stdin=req.stdin,
                    data_ids=[d.id for d in inputs], data_checksums=[d.checksum for d in inputs if d.checksum],
                    replication=req.replication, max_wall_seconds=req.max_wall_seconds, max_retries=req.max_retries,
-                   retries_used=0, deadline=req.deadline, external_id=req.external_id,
+                   retries_used=0, max_lost=req.max_lost, lost_used=0, deadline=req.deadline, external_id=req.external_id,
                    onchain=req.onchain.model_dump() if req.onchain else None, status=JobStatus.PENDING.value,
                    created_at=created_at)
         fresh.append(row)
@@ -107,6 +107,7 @@ def count_by_status(session: Session, user: User) -> dict[str, int]:
 
 def abort_job(session: Session, user: User, uid: str) -> Job:
     job = require_change(user, find_job(session, user, uid), "job", uid)
+    job = lock_jobs(session, [job.id])[job.id]
     finish(session, job, JobEvent.ABORT, "aborted by its owner")
     session.commit()
     return job
@@ -135,7 +136,7 @@ def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
             uid=job.uid, app=job.app_name, owner=owners.get(job.owner_id, ""), args=job.args,
             data=[data_uids.get(i, "") for i in job.data_ids], status=job.status, error=job.error,
             replication=job.replication, max_wall_seconds=job.max_wall_seconds, max_retries=job.max_retries,
-            retries_used=job.retries_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
+            retries_used=job.retries_used, max_lost=job.max_lost, lost_used=job.lost_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
             created_at=job.created_at, completed_at=job.completed_at, result=result))
     return views
 

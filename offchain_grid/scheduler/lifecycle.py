@@ -3,6 +3,11 @@
 Every status change of a job or replicate goes through here, so the transition tables
 in statuses.py are the only authority on what may happen. Callers may preload a job's
 replicates and their workers (the result collector does, for a whole batch at once).
+
+Concurrency (two requests, or two schedulers on one PostgreSQL database): whoever changes a
+job's or its replicates' statuses first locks the job row with `lock_jobs`, then reads the
+replicates and workers afresh, so votes are never counted from a stale snapshot. Locks are
+taken in id order (jobs, then workers) so two transactions never wait on each other in a cycle.
 """
 
 from __future__ import annotations
@@ -17,6 +22,32 @@ from ..statuses import (JOB_FINAL, JobEvent, ReplicateEvent, ReplicateStatus, ne
 FINAL_JOB = frozenset(s.value for s in JOB_FINAL)
 ACTIVE = frozenset({ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value})
 VOTED = frozenset({ReplicateStatus.DONE.value, ReplicateStatus.VALID.value})
+
+
+def lock_jobs(session: Session, ids) -> dict[int, Job]:
+    """The jobs with these ids, re-read and locked until commit (SQLite: its writer lock already is one)."""
+    if not ids:
+        return {}
+    query = select(Job).where(Job.id.in_(sorted(ids))).order_by(Job.id).with_for_update()
+    return {job.id: job for job in session.exec(query.execution_options(populate_existing=True))}
+
+
+def lock_workers(session: Session, ids) -> dict[int, Worker]:
+    """The workers with these ids, re-read and locked until commit; call after `lock_jobs`."""
+    if not ids:
+        return {}
+    query = select(Worker).where(Worker.id.in_(sorted(ids))).order_by(Worker.id).with_for_update()
+    return {worker.id: worker for worker in session.exec(query.execution_options(populate_existing=True))}
+
+
+def replicates_by_job(session: Session, job_ids) -> dict[int, list[Replicate]]:
+    """Every replicate of these jobs, re-read (call with the jobs locked)."""
+    out: dict[int, list[Replicate]] = {job_id: [] for job_id in job_ids}
+    if job_ids:
+        query = select(Replicate).where(Replicate.job_id.in_(list(job_ids))).order_by(Replicate.id)
+        for rep in session.exec(query.execution_options(populate_existing=True)):
+            out[rep.job_id].append(rep)
+    return out
 
 
 def move_job(job: Job, event: JobEvent, error: str | None = None) -> None:
@@ -48,7 +79,7 @@ def add_replicates(session: Session, job: Job, count: int) -> list[Replicate]:
 
 
 def replicates_of(session: Session, job: Job) -> list[Replicate]:
-    return list(session.exec(select(Replicate).where(Replicate.job_id == job.id)))
+    return replicates_by_job(session, [job.id])[job.id]
 
 
 def finish(session: Session, job: Job, event: JobEvent, reason: str | None, reps: list[Replicate] | None = None):
@@ -62,15 +93,19 @@ def finish(session: Session, job: Job, event: JobEvent, reason: str | None, reps
 
 
 def settle(session: Session, job: Job, last_failure: str | None = None, reps: list[Replicate] | None = None,
-           workers: dict[int, Worker] | None = None) -> None:
-    """Count votes; complete the job, add replicates, or give up. Caller commits."""
+           workers: dict[int, Worker] | None = None, lost: bool = False) -> None:
+    """Count votes; complete the job, add replicates, or give up. Caller holds the job's lock and commits.
+
+    Replacements for replicates lost with their worker (`lost`) draw on the job's `max_lost`
+    budget, the app's failures and disagreements on `max_retries`: a crashing volunteer must
+    not use up the retries of a sound job, nor a job that kills its workers run forever.
+    """
     if job.status in FINAL_JOB:
         return
     reps = reps if reps is not None else replicates_of(session, job)
     voted = {r.id: r for r in reps if r.status in VOTED}
     if workers is None:
-        ids = {r.worker_id for r in voted.values()}
-        workers = {w.id: w for w in session.exec(select(Worker).where(Worker.id.in_(ids)))} if ids else {}
+        workers = lock_workers(session, {r.worker_id for r in voted.values()})
     votes = [Vote(r.id, workers[r.worker_id].address, r.digest, r.callback_data_hash) for r in voted.values()]
     result = tally(votes, job.replication)
     if result.winner is not None:
@@ -78,20 +113,33 @@ def settle(session: Session, job: Job, last_failure: str | None = None, reps: li
         return
     active = sum(r.status in ACTIVE for r in reps)
     needed = replacements_needed(job.replication, result.best_count, active)
-    if needed and job.retries_used + needed > job.max_retries:
-        used = job.retries_used
-        reason = f"gave up after {used} retr{'y' if used == 1 else 'ies'} " \
-                 f"(max_retries={job.max_retries}) without {job.replication} agreeing result(s)"
-        if last_failure:
-            reason += f"; last failure: {last_failure}"
-        finish(session, job, JobEvent.GAVE_UP, reason, reps)
+    reason = _budget_exhausted(job, needed, lost)
+    if reason:
+        finish(session, job, JobEvent.GAVE_UP, reason + (f"; last failure: {last_failure}" if last_failure else ""), reps)
         return
     if needed:
-        job.retries_used += needed
+        if lost:
+            job.lost_used += needed
+        else:
+            job.retries_used += needed
         add_replicates(session, job, needed)
     if not any(r.status in (ReplicateStatus.RUNNING.value, ReplicateStatus.DONE.value) for r in reps):
         move_job(job, JobEvent.REQUEUED)
     session.add(job)
+
+
+def _budget_exhausted(job: Job, needed: int, lost: bool) -> str | None:
+    """Why the job must give up rather than add `needed` replicates, if it must."""
+    if not needed:
+        return None
+    if lost and job.lost_used + needed > job.max_lost:
+        return f"gave up after {job.lost_used} replicate(s) lost with their workers (max_lost={job.max_lost}) " \
+               f"without {job.replication} agreeing result(s)"
+    if not lost and job.retries_used + needed > job.max_retries:
+        used = job.retries_used
+        return f"gave up after {used} retr{'y' if used == 1 else 'ies'} " \
+               f"(max_retries={job.max_retries}) without {job.replication} agreeing result(s)"
+    return None
 
 
 def _complete(session: Session, job: Job, result, voted: dict[int, Replicate], workers: dict[int, Worker],

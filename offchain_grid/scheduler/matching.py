@@ -1,7 +1,9 @@
 """Pull-mode matching: which pending replicates a worker may take, preferring cached inputs.
 
 Candidates are read as plain columns and claimed with one conditional UPDATE ... RETURNING,
-so two schedulers on one PostgreSQL database never hand out the same replicate.
+so two schedulers on one PostgreSQL database never hand out the same replicate. On PostgreSQL
+the candidates' jobs are locked first, skipping those another transaction holds (a report being
+counted, another pull): a replicate is never claimed while its job's votes are being counted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ VOTING = [ReplicateStatus.RUNNING.value, ReplicateStatus.DONE.value, ReplicateSt
 WINDOW_FACTOR = 2  # look at this many candidates per wanted job, to find cached ones
 CLAIMED = next_replicate_status(ReplicateStatus.PENDING, ReplicateEvent.ASSIGN).value
 STARTED = next_job_status(JobStatus.PENDING, JobEvent.ASSIGNED).value
+_OPEN = [JobStatus.PENDING.value, JobStatus.RUNNING.value]
 
 # Candidates are read lean (no JSON columns but the cache scoring's); details only for the chosen.
 _DETAILS = (Replicate.id, Replicate.uid, Job.uid, Job.args, Job.stdin, Job.data_ids, Job.max_wall_seconds,
@@ -44,6 +47,10 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
         if len(wanted) < max_jobs and row[1] not in jobs_seen:
             jobs_seen.add(row[1])
             wanted.append(row)
+    if wanted and session.get_bind().dialect.name != "sqlite":  # SQLite: the writer lock already serializes
+        free = set(session.exec(select(Job.id).where(Job.id.in_(sorted(jobs_seen)), Job.status.in_(_OPEN))
+                                .order_by(Job.id).with_for_update(skip_locked=True)).all())
+        wanted = [row for row in wanted if row[1] in free]
     claimed = _claim(session, settings, worker, [row[0] for row in wanted])
     if claimed:
         session.exec(update(Job).where(Job.id.in_([row[1] for row in wanted if row[0] in claimed]),

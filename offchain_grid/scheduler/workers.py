@@ -15,6 +15,7 @@ from ..models import Challenge, RegisterRequest, Replicate, Worker, now
 from ..platform import normalize_arch, normalize_os
 from ..security import challenge_message, hash_token, new_token
 from ..statuses import ReplicateStatus
+from .leases import release_on_login
 from .settings import Settings
 
 
@@ -54,6 +55,8 @@ def register(session: Session, req: RegisterRequest) -> tuple[Worker, str]:
     session.add(worker)
     session.commit()
     session.refresh(worker)
+    if req.holding is not None:
+        release_on_login(session, worker, req.holding)
     return worker, token
 
 

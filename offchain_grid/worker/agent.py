@@ -49,7 +49,7 @@ class Agent:
                 declared.append("docker")
         self.declared = sorted(set(declared))
         self.client = WorkerClient(config.scheduler, config.account, shared_apps=self.declared,
-                                   slots=config.slots, stop=self.stop)
+                                   slots=config.slots, stop=self.stop, holding=self._holding)
         self.cache = Cache(config.workdir / "cache", config.cache_mb * 1024 * 1024)
         self.sources = Sources(self.cache, self.client.blob_chunks)
         self.dirs = JobDirs(config.workdir / "jobs")
@@ -178,12 +178,14 @@ class Agent:
         for rejected in outcome["rejected"]:
             log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
 
+    def _holding(self) -> list[str]:
+        with self._held_lock:
+            return list(self.held)
+
     def _keep_alive(self) -> None:
         while not self.stop.wait(self.client.alive_interval):
             try:
-                with self._held_lock:
-                    holding = list(self.held)
-                answer = self.client.alive(holding)
+                answer = self.client.alive(self._holding())
             except SchedulerRefused as exc:
                 log.error("alive signal refused: %s", exc)
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
@@ -24,8 +25,12 @@ class SchedulerRefused(Exception):
 
 class WorkerClient:
     def __init__(self, base_url: str, account, *, shared_apps: list[str], slots: int, stop: threading.Event,
-                 max_backoff: float = 5.0):
-        self.base = base_url.rstrip("/")
+                 max_backoff: float = 5.0, holding=None):
+        # Several schedulers on one database may share the work: "URL,URL" spreads requests over them
+        # in turn, and a request one cannot answer goes to the next.
+        self.bases = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
+        self.base = self.bases[0]
+        self._turn = itertools.count()
         self.account = account
         self.shared_apps, self.slots = shared_apps, slots
         self.stop = stop
@@ -35,6 +40,7 @@ class WorkerClient:
         self.http.proxies = requests.utils.get_environ_proxies(self.base)
         self.http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.http.trust_env = False
+        self.holding = holding or list  # () -> replicate uids this process holds, told at each login
         self.token: str | None = None
         self.alive_interval = 10.0
         self._login_lock = threading.Lock()
@@ -47,7 +53,8 @@ class WorkerClient:
             signature = "0x" + bytes(Account.sign_message(message, self.account.key).signature).hex()
             session = self._call("POST", "/register", auth=False, json={
                 "address": self.account.address, "nonce": nonce, "signature": signature, "arch": host_arch(),
-                "os": host_os(), "shared_apps": self.shared_apps, "slots": self.slots, "hostname": socket.gethostname()})
+                "os": host_os(), "shared_apps": self.shared_apps, "slots": self.slots, "hostname": socket.gethostname(),
+                "holding": list(self.holding())})
             self.token = session["token"]
             self.alive_interval = session["alive_interval"]
             return session
@@ -73,11 +80,12 @@ class WorkerClient:
 
     def _request(self, method: str, path: str, auth: bool = True, **kwargs) -> requests.Response:
         """Retry with backoff while the scheduler is unreachable or restarting; log in again on 401."""
-        delay = 0.2
+        delay, failures = 0.2, 0
         while True:
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+            base = self.bases[next(self._turn) % len(self.bases)]
             try:
-                response = self.http.request(method, self.base + API + path, headers=headers, timeout=60, **kwargs)
+                response = self.http.request(method, base + API + path, headers=headers, timeout=60, **kwargs)
             except requests.ConnectionError:
                 response = None
             except requests.Timeout:
@@ -92,8 +100,12 @@ class WorkerClient:
                 return response
             if self.stop.is_set():
                 raise SchedulerRefused("stopping")
+            failures += 1
             what = "unreachable" if response is None else f"answered {response.status_code}"
-            log.warning("scheduler %s at %s; retrying in %.1fs", what, self.base, delay)
+            if failures % len(self.bases):  # another scheduler may answer at once
+                log.warning("scheduler %s at %s; trying the next one", what, base)
+                continue
+            log.warning("scheduler %s at %s; retrying in %.1fs", what, base, delay)
             time.sleep(delay)
             delay = min(self.max_backoff, delay * 2)
 

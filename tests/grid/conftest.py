@@ -67,8 +67,16 @@ def grid(tmp_path):
             self.bob = GridClient(self.scheduler.url, BOB_TOKEN)
             return self.scheduler
 
-        def worker(self, index: int, slots: int = 1, env: dict | None = None, extra: tuple = ()) -> Worker:
-            worker = Worker(tmp_path, self.scheduler.url, WORKER_KEYS[index], f"w{index}", slots, env, extra).start()
+        def another_scheduler(self, **kwargs) -> Scheduler:
+            """A second scheduler on the same database and blob store."""
+            other = Scheduler(tmp_path, self.scheduler.db_url, **kwargs).start()
+            started.append(other)
+            return other
+
+        def worker(self, index: int, slots: int = 1, env: dict | None = None, extra: tuple = (),
+                   url: str | None = None) -> Worker:
+            worker = Worker(tmp_path, url or self.scheduler.url, WORKER_KEYS[index], f"w{index}", slots, env,
+                            extra).start()
             started.append(worker)
             return worker
 

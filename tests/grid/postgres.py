@@ -59,16 +59,14 @@ class Postgres:
 
     def new_database(self) -> str:
         """URL of a fresh empty database."""
-        import psycopg2
+        import psycopg
 
         self._counter += 1
         name = f"grid{self._counter}"
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres")
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
-        conn.close()
-        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{name}"
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"  # the form the README gives
 
     def stop(self) -> None:
         try:

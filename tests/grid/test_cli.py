@@ -27,8 +27,8 @@ def run(grid, sqlite_url, tmp_path, monkeypatch):
     return invoke
 
 
-def test_admin_create_user_prints_token_and_refuses_duplicates(tmp_path):
-    url = f"sqlite:///{tmp_path / 'admin.db'}"
+def test_admin_create_user_prints_token_and_refuses_duplicates(db_url):
+    url = db_url  # postgresql:// as the README writes it, and SQLite
     first = xw("admin", "create-user", "carol", "--admin", "--db", url)
     assert first.returncode == 0 and len(first.stdout.strip()) >= 32
     again = xw("admin", "create-user", "carol", "--db", url)

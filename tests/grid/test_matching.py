@@ -4,11 +4,12 @@ import io
 
 import pytest
 from eth_account import Account
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from offchain_grid.archive import pack_result
 from offchain_grid.db import make_engine
-from offchain_grid.models import JobCreate, ReportBatch, ResultUpload, Worker
+from offchain_grid.contribution import callback_data_hash
+from offchain_grid.models import JobCreate, Replicate, ReportBatch, ResultUpload, Worker
 from offchain_grid.scheduler import apps, collector, jobs, leases, matching, users
 from offchain_grid.scheduler.settings import Settings
 from offchain_grid.storage import BlobStore
@@ -98,9 +99,65 @@ def test_results_of_a_blacklisted_worker_do_not_count(db, tmp_path):
     [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", max_retries=1)])
     [assignment] = matching.pull(session, settings, workers[0], 1, set())
     workers[0].blacklisted, workers[0].blacklist_reason = True, "test"
+    session.add(workers[0])
+    session.commit()
     upload = sign_result(assignment, pack_result(b"x", b"", 0, None), b"", KEYS[0])
     outcome = collector.receive(session, store, settings, workers[0], ReportBatch(results=[ResultUpload(**upload)]))
     assert outcome["accepted"] == [] and "blacklisted" in outcome["rejected"][0]["reason"]
     statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
     assert statuses == ["FAILED", "PENDING"]
     assert matching.pull(session, settings, workers[0], 1, set()) == []
+
+
+def _expire_all(session, settings):
+    short = Settings(data_dir=settings.data_dir, lease_seconds=-1)
+    leases.grant_restart_grace(session, short)  # renews to "now - 1": already expired
+    return leases.sweep(session, short)
+
+
+def test_lost_leases_draw_on_their_own_budget(db):
+    session, _, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", max_retries=0, max_lost=2)])
+    for worker in workers[:2]:
+        assert len(matching.pull(session, settings, worker, 1, set())) == 1
+        assert _expire_all(session, settings)["lost"] == 1
+    job = jobs.find_job(session, owner, ref.uid)
+    assert (job.status, job.retries_used, job.lost_used) == ("PENDING", 0, 2)  # max_retries=0 untouched
+    matching.pull(session, settings, workers[2], 1, set())
+    _expire_all(session, settings)
+    job = jobs.find_job(session, owner, ref.uid)
+    assert job.status == "ERROR" and "gave up after 2 replicate(s) lost with their workers (max_lost=2)" in job.error
+
+
+def test_a_worker_logging_in_afresh_gives_back_its_leases_at_once(db):
+    session, _, settings, owner, workers = db
+    refs = jobs.submit_jobs(session, owner, [JobCreate(app="first"), JobCreate(app="second")])
+    held = matching.pull(session, settings, workers[0], 2, set())
+    kept = held[0]["replicate"]
+    assert leases.release_on_login(session, workers[0], [kept]) == 1  # the other one died with the old process
+    by_job = {ref.uid: [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+              for ref in refs}
+    assert by_job[held[0]["job"]] == ["RUNNING"]
+    assert by_job[held[1]["job"]] == ["LOST", "PENDING"]
+    [again] = matching.pull(session, settings, workers[1], 5, set())
+    assert again["job"] == held[1]["job"]
+
+
+def test_sweep_completes_a_quorum_nobody_counted(db, tmp_path):
+    session, _, settings, owner, workers = db
+    [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", replication=2)])
+    archive = pack_result(b"same", b"", 0, None)
+    for worker, key in zip(workers[:2], KEYS):
+        [assignment] = matching.pull(session, settings, worker, 1, set())
+        upload = sign_result(assignment, archive, b"", key)
+        rep = session.exec(select(Replicate).where(Replicate.uid == upload["replicate"])).one()
+        # as a report whose vote counting was cut short would leave it: signed, DONE, uncounted
+        rep.status, rep.digest, rep.signature = "DONE", upload["digest"], upload["signature"]
+        rep.callback_data, rep.callback_data_hash = b"", "0x" + callback_data_hash(b"").hex()
+        session.add(rep)
+    session.commit()
+    assert jobs.find_job(session, owner, ref.uid).status == "RUNNING"
+    assert leases.sweep(session, settings)["counted"] == 1
+    view = jobs.job_public(session, [jobs.find_job(session, owner, ref.uid)])[0]
+    assert view.status == "COMPLETED" and {s.worker for s in view.result.signatures} == {w.address for w in workers[:2]}
+    assert leases.sweep(session, settings)["counted"] == 0

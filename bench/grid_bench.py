@@ -37,6 +37,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"scheduler exited with status {proc.returncode}")
+        try:
+            if requests.get(url + "/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("scheduler did not start")
+        time.sleep(0.05)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -63,16 +78,7 @@ def run_grid(jobs: int, workers: int, slots: int, tmp: Path) -> dict:
     scheduler = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     procs = [scheduler]
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("scheduler did not start")
-            time.sleep(0.05)
+        wait_healthy(url, scheduler)
         client = GridClient(url, TOKEN)
         client.send_app("true", "x86_64", "linux", "/bin/true")
         for i in range(workers):

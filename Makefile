@@ -4,12 +4,15 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# this checkout's own compiler folder for py-solc-x and brownie (toolchain/register_solc.py)
+export SOLCX_BINARY_PATH := $(CURDIR)/$(VENV)/solcx
 
-.PHONY: setup test test-contracts test-grid test-oracle demo gas bench clean
+.PHONY: setup test test-contracts test-grid test-oracle test-sdk demo gas bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 	@$(PY) toolchain/register_solc.py
 	@$(PY) toolchain/register_networks.py
+	@$(PY) toolchain/check_path.py --warn
 	@out=$$($(VENV)/bin/brownie compile 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -1
 
 $(VENV)/.installed: pyproject.toml
@@ -24,11 +27,10 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
-test: setup test-contracts test-grid test-oracle
+test: setup test-contracts test-grid test-oracle test-sdk
 
-# brownie's development chain (anvil) is started by brownie itself: give it a free port first
+# brownie starts its development chain (anvil) on a free port that tests/contracts/conftest.py picks
 test-contracts: setup
-	@$(VENV)/bin/brownie networks modify development port=$$($(PY) -c 'from oracle.devchain import free_port; print(free_port())') >/dev/null
 	$(VENV)/bin/brownie test tests/contracts
 
 test-grid: setup
@@ -37,10 +39,14 @@ test-grid: setup
 test-oracle: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/oracle
 
+test-sdk: setup
+	$(PY) -m pytest -p no:pytest-brownie tests/toolchain
+
 demo: setup
 	$(PY) -m oracle.demo
 
 gas: setup
+	@$(PY) toolchain/check_path.py
 	$(VENV)/bin/brownie run scripts/gas_table.py
 
 bench: setup

@@ -1,8 +1,15 @@
 """Fixtures for the contract tests: one deployment per module, state reverted after each test."""
 
 import pytest
+from brownie import _config
 from brownie import accounts as brownie_accounts
 from eth_account import Account
+
+from oracle.devchain import free_port
+
+# brownie starts the development chain after collection: on a free port chosen here, in this
+# process, rather than a port written into the user's ~/.brownie that every checkout shares
+_config.CONFIG.networks["development"]["cmd_settings"]["port"] = free_port()
 
 RLC_UNIT = 10**9
 SUPPLY = 87_000_000 * RLC_UNIT

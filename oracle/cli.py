@@ -35,6 +35,8 @@ def oracle_errors(command):
             raise click.ClickException(str(exc).splitlines()[0]) from None
         except requests.RequestException as exc:
             raise click.ClickException(f"cannot reach the chain or the scheduler: {exc}") from None
+        except ImportError as exc:  # e.g. the driver of a database URL's scheme
+            raise click.ClickException(f"missing Python module {exc.name!r}: {exc}") from None
 
     return wrapper
 
@@ -99,7 +101,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     if not key:
         raise click.ClickException("no oracle key: use --key-file or set ORACLE_PRIVATE_KEY")
     account = Account.from_key(key)
-    deployment = Deployment(**json.loads(deployment_file.read_text())) if deployment_file else Deployment.load(network)
+    deployment = Deployment.read(deployment_file) if deployment_file else Deployment.load(network)
     pool = pool or deployment.pool
     if not pool:
         raise click.ClickException("no pool: pass --pool or record one in the deployment")
@@ -107,8 +109,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
     if not w3.is_connected():
         raise click.ClickException(f"cannot reach the chain at {url}")
-    if w3.eth.chain_id != deployment.chain_id:
-        raise click.ClickException(f"chain id {w3.eth.chain_id} does not match the deployment's {deployment.chain_id}")
+    deployment.check(w3, url)
     grid_handle = None
     if embedded_grid:
         from .embedded import start_grid
@@ -149,7 +150,8 @@ def _dev_worker_keys(network: str, rpc_url: str | None, count: int) -> list[str]
 
 
 @main.command()
-@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True)
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
+              help="The database `oracle run` uses; it is read, never created.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @oracle_errors
 def status(db_url, as_json):
@@ -159,10 +161,13 @@ def status(db_url, as_json):
     Example:
         oracle status --db sqlite:///oracle.db
     """
-    from .db import make_engine
+    from .db import make_engine, sqlite_file
     from .models import Cursor, ErrorLog, TaskRecord
     from .task_states import OPEN
 
+    path = sqlite_file(db_url)
+    if path is not None and not path.is_file():
+        raise click.ClickException(f"no oracle database at {path}: give --db the URL `oracle run` uses")
     engine = make_engine(db_url)
     now = time.time()
     with Session(engine) as session:

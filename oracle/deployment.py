@@ -14,7 +14,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from . import artifacts
-from .errors import DeploymentMissing, TransactionFailed
+from .errors import DeploymentMissing, TransactionFailed, WrongChain
 
 # one JSON file per network; $CUMULUS_DEPLOYMENTS_DIR moves them (e.g. for tests)
 DEPLOYMENTS_DIR = Path(os.environ.get("CUMULUS_DEPLOYMENTS_DIR", artifacts.PROJECT_ROOT / "deployments"))
@@ -34,11 +34,14 @@ class Deployment:
     vanity: str | None = None
     app: int | None = None  # registry ids set up by the pool scripts
     pool: int | None = None
+    genesis_hash: str | None = None  # hash of the chain's block 0: tells two chains with one id apart
 
     def save(self, directory: Path = DEPLOYMENTS_DIR) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.network}.json"
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        temporary = path.with_suffix(".json.tmp")  # a crash mid-write never leaves half a file
+        temporary.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        temporary.replace(path)
         return path
 
     @classmethod
@@ -46,7 +49,33 @@ class Deployment:
         path = directory / f"{network}.json"
         if not path.exists():
             raise DeploymentMissing(f"no deployment recorded for network {network!r} ({path.name}): run the deploy script")
-        return cls(**json.loads(path.read_text()))
+        return cls.read(path)
+
+    @classmethod
+    def read(cls, path: Path) -> "Deployment":
+        try:
+            return cls(**json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise DeploymentMissing(f"no deployment file {path}") from None
+        except (ValueError, TypeError) as exc:
+            raise DeploymentMissing(f"{path} is not a deployment file: {exc}") from None
+
+    def check(self, w3: Web3, where: str) -> None:
+        """Before any transaction: the chain reached at `where` must be the one this records."""
+        chain_id = w3.eth.chain_id
+        if chain_id != self.chain_id:
+            raise WrongChain(f"the chain at {where} has chain id {chain_id}, but the {self.network!r} deployment "
+                             f"was made on chain id {self.chain_id}")
+        if self.genesis_hash and genesis_hash(w3) != self.genesis_hash:
+            raise WrongChain(f"the chain at {where} is not the one the {self.network!r} deployment was made on "
+                             f"(its block 0 differs): another chain, or a restarted local one, answers there")
+        if not w3.eth.get_code(to_checksum_address(self.hub)):
+            raise WrongChain(f"no Hub at {self.hub} on the chain at {where}: the {self.network!r} deployment "
+                             "does not belong to it")
+
+
+def genesis_hash(w3: Web3) -> str:
+    return "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
 
 
 def contract(w3: Web3, name: str, address: str) -> Contract:
@@ -86,7 +115,8 @@ def deploy_all(w3: Web3, deployer, network: str, rlc_address: str | None = None)
     rlc = contract(w3, "RLC", rlc_address) if rlc_address else deploy_contract(w3, deployer, "RLC", deployer.address, RLC_SUPPLY)
     hub = deploy_contract(w3, deployer, "Hub", rlc.address)
     block = w3.eth.block_number
-    return Deployment(network=network, chain_id=w3.eth.chain_id, rlc=rlc.address, hub=hub.address, start_block=block)
+    return Deployment(network=network, chain_id=w3.eth.chain_id, rlc=rlc.address, hub=hub.address, start_block=block,
+                      genesis_hash=genesis_hash(w3))
 
 
 def register_app(w3: Web3, owner, deployment: Deployment, price: int, checksum_hex: str | None, uri: str) -> int:

@@ -13,6 +13,10 @@ class DeploymentMissing(OracleError):
     """No deployment is recorded for this network (run scripts/deploy.py first)."""
 
 
+class WrongChain(OracleError):
+    """The chain reached is not the one the deployment file records."""
+
+
 class TransactionFailed(OracleError):
     """A transaction reverted or could not be sent."""
 

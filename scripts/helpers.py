@@ -1,19 +1,38 @@
-"""What every script needs: the active network's name and web3, and the keys to act with.
+"""What every script needs: the active network, the chain it reached (checked before any
+transaction), the deployment recorded for it, and the keys to act with.
 
-On the development network the keys are anvil's well-known dev keys; on a live network the
-deployer key comes from $CUMULUS_PRIVATE_KEY and nothing secret is ever written down.
+On the local networks (`development`, `anvil`) the keys are anvil's well-known dev keys; on a
+live network they come from the environment and nothing secret is ever written down.
 """
 
 import os
 
-from brownie import network, web3
+import brownie.network.contract
+from brownie import network, rpc, web3
 from eth_account import Account
 
+from oracle.deployment import Deployment
 from oracle.devchain import dev_keys
+from oracle.errors import OracleError
 
 # which dev key plays which role on a local chain
 ROLES = {"deployer": 0, "app_owner": 1, "pool_owner": 2, "oracle": 3, "user": 4}
 FIRST_WORKER = 5
+LOCAL_NETWORKS = ("development", "anvil")
+
+
+def _keep_deployments_in_checkout() -> None:
+    """`MyDapp.deploy(...)` and `MyDapp.at(address)` on a live network, as brownie users write them.
+
+    On a live network brownie 1.22 also records each contract in the user's own
+    ~/.brownie/deployments.db, and that step fails under its compiled module ("dict object
+    expected; got Sources"). This project records addresses in deployments/<network>.json
+    instead, so that per-user record is skipped: nothing is written outside the checkout.
+    """
+    brownie.network.contract._add_deployment = lambda contract, alias=None: None
+
+
+_keep_deployments_in_checkout()
 
 
 def network_name() -> str:
@@ -21,7 +40,44 @@ def network_name() -> str:
 
 
 def is_local() -> bool:
-    return network_name() in ("development", "anvil")
+    return network_name() in LOCAL_NETWORKS
+
+
+def rpc_address() -> str:
+    return web3.provider.endpoint_uri
+
+
+def fail(message: str):
+    """Stop the script with one line, before any transaction."""
+    raise SystemExit(f"error: {message}")
+
+
+def checked_deployment() -> Deployment:
+    """The active network's deployment, once the chain brownie reached is shown to be its chain."""
+    try:
+        recorded = Deployment.load(network_name())
+        recorded.check(web3, rpc_address())
+    except OracleError as exc:
+        fail(str(exc))
+    return recorded
+
+
+def check_own_chain() -> None:
+    """A local network must be a chain started for this work, never whatever listens on its port.
+
+    `development` is a chain brownie starts itself: if brownie found one already running on
+    the port, it attached to it, and that chain may be someone else's. `anvil` attaches to a
+    chain you started; it must be fresh or the one already recorded for this checkout.
+    """
+    if network_name() == "development" and not rpc.is_child():
+        fail(f"a chain already listens at {rpc_address()}, so brownie attached to it instead of starting "
+             "its own: it may be someone else's. Free that port, or start your own anvil and use --network anvil")
+    if network_name() == "anvil" and web3.eth.block_number > 0:
+        try:
+            Deployment.load(network_name()).check(web3, rpc_address())
+        except OracleError:
+            fail(f"the chain at {rpc_address()} already has {web3.eth.block_number} blocks and is not the one "
+                 "deployments/anvil.json records: it may be someone else's. Start a fresh `anvil` for this work")
 
 
 def account(role: str):
@@ -31,7 +87,7 @@ def account(role: str):
         return dev_keys(10)[ROLES[role]]
     key = os.environ.get(f"CUMULUS_{role.upper()}_KEY") or os.environ.get("CUMULUS_PRIVATE_KEY")
     if not key:
-        raise SystemExit(f"set CUMULUS_{role.upper()}_KEY or CUMULUS_PRIVATE_KEY for the {role} on {network_name()}")
+        fail(f"set CUMULUS_{role.upper()}_KEY or CUMULUS_PRIVATE_KEY for the {role} on {network_name()}")
     return Account.from_key(key)
 
 

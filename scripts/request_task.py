@@ -7,13 +7,13 @@ from eth_abi import encode
 from web3 import Web3
 from web3.logs import DISCARD
 
-from oracle.deployment import RLC_UNIT, Deployment, contract, fund, transact
-from scripts.helpers import account, is_local, network_name, w3
+from oracle.deployment import RLC_UNIT, contract, fund, transact
+from scripts.helpers import account, checked_deployment, is_local, w3
 
 
 def main(prefix: str = "c0de"):
     web3 = w3()
-    deployment = Deployment.load(network_name())
+    deployment = checked_deployment()
     user = account("user")
     hub, rlc = contract(web3, "Hub", deployment.hub), contract(web3, "RLC", deployment.rlc)
     price = hub.functions.quote(deployment.app, 0, deployment.pool).call()

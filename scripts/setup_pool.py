@@ -9,9 +9,8 @@ import hashlib
 import os
 
 from oracle.artifacts import PROJECT_ROOT
-from oracle.deployment import (RLC_UNIT, Deployment, deploy_contract, fund, join_pool, register_app,
-                               register_pool)
-from scripts.helpers import account, is_local, network_name, w3, worker_accounts
+from oracle.deployment import RLC_UNIT, deploy_contract, fund, join_pool, register_app, register_pool
+from scripts.helpers import account, checked_deployment, is_local, w3, worker_accounts
 
 VANITY_APP = PROJECT_ROOT / "apps" / "vanity" / "vanity.py"
 
@@ -19,7 +18,7 @@ VANITY_APP = PROJECT_ROOT / "apps" / "vanity" / "vanity.py"
 def main(trust: int = 3, app_price: int = 2 * RLC_UNIT, pool_price: int = 9 * RLC_UNIT,
          min_stake: int = 100 * RLC_UNIT, max_duration: int = 600):
     web3 = w3()
-    deployment = Deployment.load(network_name())
+    deployment = checked_deployment()
     checksum = hashlib.sha256(VANITY_APP.read_bytes()).hexdigest()
     deployment.app = register_app(web3, account("app_owner"), deployment, app_price, checksum, "vanity")
     oracle = os.environ.get("CUMULUS_ORACLE_ADDRESS") or account("oracle").address

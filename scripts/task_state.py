@@ -1,26 +1,45 @@
-"""Read a task's state (and the vanity dapp's answer, if any).
+"""Read a task's state, its settlement and the vanity dapp's answer, if any.
 
     brownie run scripts/task_state.py main 0x<task id> --network anvil
 """
 
-from oracle.deployment import Deployment, contract
+from oracle.deployment import RLC_UNIT, contract
 from oracle.hub import TASK_STATUS
-from scripts.helpers import network_name, w3
+from scripts.helpers import checked_deployment, fail, w3
 
 
 def main(task_id: str):
     web3 = w3()
-    deployment = Deployment.load(network_name())
-    hub = contract(web3, "Hub", deployment.hub)
-    raw = bytes.fromhex(task_id.removeprefix("0x"))
+    recorded = checked_deployment()
+    try:
+        raw = bytes.fromhex(task_id.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        fail(f"{task_id!r} is not a task id (0x and 64 hex digits)")
+    hub = contract(web3, "Hub", recorded.hub)
     status = TASK_STATUS[hub.functions.taskStatus(raw).call()]
     print(f"task {task_id}: {status}")
-    if deployment.vanity:
-        found = contract(web3, "VanityAddress", deployment.vanity).functions.s_found(raw).call()
+    for name in ("TaskFinalized", "TaskClaimed", "TaskFailed"):
+        for event in getattr(hub.events, name)().get_logs(from_block=recorded.start_block,
+                                                          argument_filters={"taskId": raw}):
+            print(f"{name} in block {event['blockNumber']}:")
+            for key, value in event["args"].items():
+                if key != "taskId":
+                    print(f"  {key}: {_readable(key, value)}")
+    if recorded.vanity:
+        found = contract(web3, "VanityAddress", recorded.vanity).functions.s_found(raw).call()
         if int(found, 16):
             print(f"vanity address found: {found}")
-    for name in ("TaskFinalized", "TaskClaimed", "TaskFailed"):
-        for event in getattr(hub.events, name)().get_logs(from_block=deployment.start_block,
-                                                          argument_filters={"taskId": raw}):
-            print(f"{name} in block {event['blockNumber']}: {dict(event['args'])}")
     return status
+
+
+def _readable(name: str, value) -> str:
+    """Bytes as 0x-hex, amounts in RLC, lists one item after another."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_readable(name, item) for item in value) or "-"
+    if isinstance(value, int) and not isinstance(value, bool) and ("reward" in name.lower() or name == "amount"):
+        return f"{value / RLC_UNIT:g} RLC"
+    return str(value)

@@ -15,10 +15,11 @@ from oracle.devchain import start_anvil
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def brownie(*args: str, env: dict) -> subprocess.CompletedProcess:
+def brownie(*args: str, env: dict, ok: bool = True) -> subprocess.CompletedProcess:
     command = [str(Path(sys.executable).with_name("brownie")), "run", *args, "--network", "cumulus-live"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    if ok:
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
 
@@ -33,6 +34,8 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
         out = brownie("scripts/deploy.py", env=env).stdout
         assert "recorded in cumulus-live.json" in out
         deployment = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
+        out = brownie("scripts/deploy.py", env=env).stdout  # a rerun reuses what it deployed
+        assert f"Hub {deployment.hub}\nalready deployed on this chain" in out
         w3 = chain.web3()
         for key in chain.keys[4:8]:  # the user and the workers need RLC on a live network
             fund(w3, chain.keys[0], key.address, rlc=200 * RLC_UNIT, deployment=deployment)
@@ -46,5 +49,18 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
         hub = contract(w3, "Hub", deployment.hub)
         assert hub.functions.s_workers(chain.keys[5].address).call()[0] == deployment.pool
         assert hub.functions.s_pools(deployment.pool).call()[3] == chain.keys[3].address
+        other = start_anvil()  # the same chain id: only its first block tells it apart
+        try:
+            done = brownie("scripts/task_state.py", "main", task_id, env={**env, "CUMULUS_RPC_URL": other.url}, ok=False)
+            assert done.returncode == 1
+            assert done.stderr.strip().splitlines()[-1] == (
+                f"error: the chain at {other.url} is not the one the 'cumulus-live' deployment was made on "
+                "(its block 0 differs): another chain, or a restarted local one, answers there")
+            assert "Traceback" not in done.stderr + done.stdout
+            done = brownie("scripts/deploy.py", env={**env, "CUMULUS_RPC_URL": other.url}, ok=False)
+            assert done.returncode == 1 and "move cumulus-live.json away to deploy anew" in done.stderr
+            assert other.web3().eth.block_number == 0  # nothing was sent there
+        finally:
+            other.stop()
     finally:
         chain.stop()

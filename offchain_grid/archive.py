@@ -128,6 +128,21 @@ def unpack_result(archive: bytes, destination: Path) -> list[str]:
     return written
 
 
+def exit_code_of(head: bytes) -> int | None:
+    """The app's exit code, from the first bytes of a result archive (`exit_code` comes first)."""
+    try:
+        info = tarfile.TarInfo.frombuf(head[:tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
+    except tarfile.TarError:
+        return None
+    data = head[tarfile.BLOCKSIZE:tarfile.BLOCKSIZE + info.size]
+    if info.name != "exit_code" or len(data) != info.size:
+        return None
+    try:
+        return int(data.strip())
+    except ValueError:
+        return None
+
+
 def read_member(archive: bytes, name: str) -> bytes | None:
     """One member's bytes (e.g. 'stdout'), or None if absent."""
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:

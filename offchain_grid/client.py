@@ -86,6 +86,10 @@ class GridClient:
     def result_archive(self, uid: str) -> bytes:
         return self.request("GET", f"/jobs/{uid}/result").content
 
+    def result_head(self, uid: str, size: int = 1024) -> bytes:
+        """The first bytes of a job's result archive (a range request: the archive may be large)."""
+        return self.request("GET", f"/jobs/{uid}/result", headers={"Range": f"bytes=0-{size - 1}"}).content[:size]
+
 
 def _detail(response: requests.Response) -> str:
     try:

@@ -61,7 +61,8 @@ def _redact(url: str) -> str:
 @click.option("--scheduler", "scheduler_url", required=True, envvar="XW_SCHEDULER",
               help="Scheduler URL; URL,URL for schedulers sharing one database (requests go to each in turn).")
 @click.option("--private-key-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="File holding the worker's 0x-hex Ethereum key (or set XW_WORKER_PRIVATE_KEY).")
+              help="File holding the worker's 0x-hex Ethereum key (or set XW_WORKER_PRIVATE_KEY; with "
+                   "neither, the key in WORKDIR/worker.key, created the first time).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("xw-worker"),
               show_default=True, help="Job directories and the app/data cache.")
 @click.option("--slots", default=1, show_default=True, help="Jobs run in parallel.")
@@ -78,9 +79,13 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
            max_file_mb, log_level):
     """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
 
+    A new worker without a key gets one, kept in WORKDIR/worker.key (readable by its owner
+    only) and used again at every start: its address is the worker's identity on chain.
+
     \b
     Example:
-        XW_WORKER_PRIVATE_KEY=0x... xw worker --scheduler http://127.0.0.1:8080 --slots 2
+        xw worker --scheduler http://127.0.0.1:8080 --slots 2
+        XW_WORKER_PRIVATE_KEY=0x... xw worker --scheduler http://127.0.0.1:8080
     """
     import shutil
 
@@ -89,13 +94,13 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     from ..worker.agent import Agent, WorkerConfig
     from ..worker.runner import Limits
 
-    key = _load_key(private_key_file)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    key = _load_key(private_key_file, workdir)
     try:
         account = Account.from_key(key)
     except (ValueError, TypeError) as exc:
         raise click.ClickException(f"invalid worker private key: {exc}") from None
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
-                        stream=sys.stderr)
     tools = {}
     for item in shared:
         name, _, command = item.partition("=")
@@ -115,16 +120,39 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
         raise click.ClickException(reason)
 
 
-def _load_key(path: Path | None) -> str:
-    if path is not None:
-        try:
-            return path.read_text().strip()
-        except OSError as exc:
-            raise click.ClickException(f"cannot read key file {path}: {exc.strerror}") from None
-    key = os.environ.get("XW_WORKER_PRIVATE_KEY")
-    if not key:
-        raise click.ClickException("no worker key: use --private-key-file or XW_WORKER_PRIVATE_KEY")
-    return key.strip()
+KEY_FILE = "worker.key"
+
+
+def _load_key(path: Path | None, workdir: Path) -> str:
+    """The key given (file, then environment), else the worker's own, created the first time."""
+    if path is None and os.environ.get("XW_WORKER_PRIVATE_KEY"):
+        return os.environ["XW_WORKER_PRIVATE_KEY"].strip()
+    if path is None:
+        path = workdir / KEY_FILE
+        if not path.exists():
+            _create_key(path)
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read key file {path}: {exc.strerror}") from None
+
+
+def _create_key(path: Path) -> None:
+    from eth_account import Account
+
+    account = Account.create()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # created readable by its owner only, and never over an existing key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise click.ClickException(f"cannot create key file {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write("0x" + bytes(account.key).hex() + "\n")
+    logging.getLogger("xw.worker").warning("new worker key in %s: address %s (stake this address to join a pool)",
+                                           path, account.address)
 
 
 @click.group()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..archive import read_member, unpack_result
+from ..archive import exit_code_of, read_member, unpack_result
 from ..client import ClientError
 from .config import client_from, connection_options
 from .output import emit, grid_errors, show
@@ -195,10 +195,12 @@ def status(uid, wait, server, token, as_json):
     """
     client = client_from(server, token)
     job = _wait(client, uid) if wait else client.job(uid)
+    exit_code = exit_code_of(client.result_head(uid)) if job["result"] else None
     if as_json:
-        emit(job, True)
+        emit({**job, "exit_code": exit_code}, True)
     else:
-        click.echo(f"{job['uid']} {job['status']}" + (f": {job['error']}" if job["error"] else ""))
+        ran = f" (exit code {exit_code})" if exit_code is not None else ""
+        click.echo(f"{job['uid']} {job['status']}{ran}" + (f": {job['error']}" if job["error"] else ""))
         if job["result"]:
             click.echo(f"digest {job['result']['digest']}, signed by {len(job['result']['signatures'])} worker(s)")
 
@@ -213,6 +215,8 @@ def status(uid, wait, server, token, as_json):
 def result(uid, directory, wait, server, token, as_json):
     """Download a job's result archive, unpack it, and print its stdout.
 
+    Exits with the app's own exit code, so scripts can test it.
+
     \b
     Example:
         xw result 3f1c... --dir ./out
@@ -224,13 +228,24 @@ def result(uid, directory, wait, server, token, as_json):
     archive = client.result_archive(uid)
     directory = directory or Path(uid)
     files = unpack_result(archive, directory)
+    exit_code = exit_code_of(archive)
     if as_json:
-        emit({"uid": uid, "directory": str(directory), "files": files, "digest": job["result"]["digest"]}, True)
-        return
-    click.echo(f"unpacked {len(files)} entries into {directory}", err=True)
-    exit_code = (read_member(archive, "exit_code") or b"?").decode().strip()
-    click.echo(f"exit code {exit_code}", err=True)
-    sys.stdout.write((read_member(archive, "stdout") or b"").decode("utf-8", "replace"))
+        emit({"uid": uid, "directory": str(directory), "files": files, "digest": job["result"]["digest"],
+              "exit_code": exit_code}, True)
+    else:
+        click.echo(f"unpacked {len(files)} entries into {directory}", err=True)
+        click.echo(f"exit code {'?' if exit_code is None else exit_code}", err=True)
+        sys.stdout.write((read_member(archive, "stdout") or b"").decode("utf-8", "replace"))
+        sys.stdout.flush()
+    if exit_code:
+        raise click.exceptions.Exit(_shell_status(exit_code))
+
+
+def _shell_status(exit_code: int) -> int:
+    """An exit code a shell can carry: a signal's death as 128 + its number, as shells do."""
+    if 0 < exit_code < 256:
+        return exit_code
+    return 128 - exit_code if -128 < exit_code < 0 else 1
 
 
 @click.command()
@@ -247,14 +262,18 @@ def workers(server, token, as_json):
          ["uid", "address", "arch", "os", "slots", "status", "blacklisted", "completed", "blacklist_reason"])
 
 
-def _wait(client, uid: str, poll: float = 0.2) -> dict:
+def _wait(client, uid: str, poll: float = 0.2, heartbeat: float = 5.0) -> dict:
+    """Polls until the job is final; a line at each change of status, and every `heartbeat`
+    seconds while it stays the same."""
     started = time.monotonic()
-    last = None
+    last, shown_at = None, 0.0
     while True:
         job = client.job(uid)
-        if job["status"] != last:
-            click.echo(f"[{time.monotonic() - started:6.1f}s] {uid} {job['status']}", err=True)
-            last = job["status"]
+        elapsed = time.monotonic() - started
+        if job["status"] != last or elapsed - shown_at >= heartbeat:
+            still = " (still)" if job["status"] == last else ""
+            click.echo(f"[{elapsed:6.1f}s] {uid} {job['status']}{still}", err=True)
+            last, shown_at = job["status"], elapsed
         if job["status"] in FINAL:
             return job
         time.sleep(poll)

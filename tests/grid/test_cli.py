@@ -1,13 +1,17 @@
 """The `xw` verbs through click's CliRunner against a real scheduler and worker."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
+from eth_account import Account
 
 from offchain_grid.cli import cli
 
-from .procs import TOKEN, free_port, xw
+from .procs import TOKEN, free_port, wait_until, xw
 
 
 @pytest.fixture
@@ -122,10 +126,26 @@ def test_every_command_has_an_example():
             assert result.exit_code == 0 and "Example" in result.output, (name, sub)
 
 
-def test_worker_without_key_says_so(tmp_path):
-    result = xw("worker", "--scheduler", "http://127.0.0.1:1", env={"XW_WORKER_PRIVATE_KEY": ""})
-    assert result.returncode == 1
-    assert result.stderr.strip() == "Error: no worker key: use --private-key-file or XW_WORKER_PRIVATE_KEY"
+def test_a_new_worker_without_key_gets_one_and_keeps_it(run, tmp_path):
+    workdir = tmp_path / "w"
+    key_file = workdir / "worker.key"
+    command = [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", run.scheduler.url,
+               "--workdir", str(workdir), "--no-docker", "--poll-interval", "0.2"]
+    env = {**os.environ, "XW_WORKER_PRIVATE_KEY": ""}
+    for attempt in ("first start", "second start"):
+        worker = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: key_file.exists() and json.loads(run("workers", "--json").stdout), 30,
+                       what=f"the worker registered ({attempt})")
+        finally:
+            worker.terminate()
+            _, stderr = worker.communicate(timeout=30)
+        address = Account.from_key(key_file.read_text().strip()).address
+        assert [w["address"] for w in json.loads(run("workers", "--json").stdout)] == [address]  # the same key
+        assert (f"new worker key in {key_file}: address {address}" in stderr) == (attempt == "first start")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    missing = xw("worker", "--scheduler", run.scheduler.url, "--private-key-file", str(tmp_path / "none.key"))
+    assert missing.returncode == 1 and missing.stderr.strip().startswith("Error: cannot read key file")
 
 
 def test_python_module_entry_point():
@@ -140,3 +160,18 @@ def test_status_wait_shows_progress(run, grid):
     result = run("status", uid, "--wait")
     assert "PENDING" in result.stderr or "RUNNING" in result.stderr or "COMPLETED" in result.stderr
     assert result.stdout.startswith(f"{uid} COMPLETED")
+
+
+def test_result_exits_with_the_apps_exit_code_and_status_shows_it(run, grid, tmp_path):
+    grid.worker(0)
+    run("sendapp", "false", "DEPLOYABLE", "x86_64", "linux", "/bin/false")
+    uid = run("submit", "false", "--wait").stdout.split()[0]
+    assert run("status", uid).stdout.startswith(f"{uid} COMPLETED (exit code 1)")
+    assert json.loads(run("status", uid, "--json").stdout)["exit_code"] == 1
+    failed = run("result", uid, "--dir", str(tmp_path / "out"), ok=False)
+    assert failed.exit_code == 1 and "exit code 1" in failed.stderr
+    assert run("result", uid, "--dir", str(tmp_path / "again"), "--json", ok=False).exit_code == 1
+    run("sendapp", "true", "DEPLOYABLE", "x86_64", "linux", "/bin/true")
+    ok_uid = run("submit", "true", "--wait").stdout.split()[0]
+    assert run("status", ok_uid).stdout.startswith(f"{ok_uid} COMPLETED (exit code 0)")
+    assert run("result", ok_uid, "--dir", str(tmp_path / "ok")).exit_code == 0

@@ -13,10 +13,15 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, create_engine
+
+from offchain_grid.errors import GridError
 
 from . import localnet
 from .artifacts import PROJECT_ROOT
-from .localnet import finalize_receipt, request_vanity, start_oracle, wait_for_answer
+from .localnet import finalize_receipt, request_vanity, start_oracle
+from .models import TaskRecord
 
 
 def _check_prefix(prefix: str) -> str:
@@ -34,8 +39,13 @@ def _check_prefix(prefix: str) -> str:
 def main(prefix: str, workdir: Path):
     """Run one paid vanity-address request end to end on this machine."""
     shutil.rmtree(workdir, ignore_errors=True)
-    click.echo("starting anvil, deploying contracts, starting the scheduler and 3 workers ...")
-    net = localnet.build(workdir, workers=3, trust=3)
+    set_up_since = time.monotonic()
+
+    def progress(step: str) -> None:
+        click.echo(f"[{time.monotonic() - set_up_since:5.1f}s] {step}")
+
+    net = localnet.build(workdir, workers=3, trust=3, progress=progress)
+    progress("starting the oracle")
     oracle = start_oracle(net, workdir)
     try:
         rlc, hub = net.contract("RLC"), net.contract("Hub")
@@ -48,7 +58,7 @@ def main(prefix: str, workdir: Path):
         task_id, request_receipt = request_vanity(net, prefix, price)
         click.echo(f"task {task_id.hex()[:16]}... requested in block {request_receipt['blockNumber']}"
                    f" ({request_receipt['gasUsed']:,} gas)")
-        found = wait_for_answer(net, task_id)
+        found = wait_with_progress(net, task_id, workdir)
         receipt, event = finalize_receipt(net, task_id)
         click.echo(f"\nfound address: {found}   (read from VanityAddress.s_found, {time.time() - started:.1f}s)")
         click.echo(f"finalized in block {receipt['blockNumber']} by the oracle ({receipt['gasUsed']:,} gas; "
@@ -67,6 +77,44 @@ def main(prefix: str, workdir: Path):
         oracle.terminate()
         oracle.wait(10)
         net.stop()
+
+
+def wait_with_progress(net, task_id: bytes, workdir: Path, timeout: float = 180.0, heartbeat: float = 3.0) -> str:
+    """Waits for the dapp's answer, with a line at each step of the task and every few seconds."""
+    vanity = net.contract("VanityAddress")
+    engine = create_engine(f"sqlite:///{workdir / 'oracle.db'}")  # the oracle's, read only here
+    grid = net.grid.client()
+    started = time.monotonic()
+    last, shown_at = None, 0.0
+    while time.monotonic() - started < timeout:
+        found = vanity.functions.s_found(task_id).call()
+        if int(found, 16):
+            return found
+        where = _where(engine, grid, "0x" + task_id.hex())
+        elapsed = time.monotonic() - started
+        if where != last or elapsed - shown_at >= heartbeat:
+            click.echo(f"[{elapsed:5.1f}s] {where}")
+            last, shown_at = where, elapsed
+        time.sleep(0.5)
+    raise TimeoutError(f"no answer within {timeout:.0f}s")
+
+
+def _where(engine, grid, task_id: str) -> str:
+    """Where the task stands: the oracle's record of it, and its grid job's status."""
+    try:
+        with Session(engine) as session:
+            task = session.get(TaskRecord, task_id)
+    except SQLAlchemyError:
+        task = None
+    if task is None:
+        return "waiting for the oracle to see the request (confirmations)"
+    if not task.job_uid:
+        return f"oracle: {task.state}"
+    try:
+        job = grid.job(task.job_uid)["status"]
+    except GridError:
+        job = "unknown"
+    return f"oracle: {task.state}, grid job {task.job_uid[:8]} {job}"
 
 
 if __name__ == "__main__":

@@ -83,13 +83,15 @@ class LocalNet:
 
 def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float | None = 1.0,
           app_file: Path = VANITY_APP, app_name: str = "vanity", worker_keys: list[str] | None = None,
-          grid_worker_count: int | None = None) -> LocalNet:
+          grid_worker_count: int | None = None, progress=lambda step: None) -> LocalNet:
     """Starts and wires everything; `workers` staked pool members, of which the grid runs
-    `grid_worker_count` (default: all)."""
+    `grid_worker_count` (default: all). `progress` is told each step as it starts."""
     workdir.mkdir(parents=True, exist_ok=True)
+    progress("starting anvil")
     chain = start_anvil(block_time=block_time, accounts=FIRST_WORKER + max(workers, 1) + 1,
                         log_path=workdir / "anvil.log")
     try:
+        progress("deploying RLC and the Hub, registering the app and the pool")
         w3 = chain.web3()
         keys = chain.keys
         deployer = keys[DEPLOYER]
@@ -100,6 +102,7 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
                                             oracle=keys[ORACLE].address, owner_fee_bps=OWNER_FEE_BPS,
                                             min_stake=MIN_STAKE, max_duration=MAX_DURATION)
         worker_accounts = keys[FIRST_WORKER:FIRST_WORKER + workers]
+        progress(f"staking {workers} workers in the pool, deploying the vanity dapp")
         for worker in worker_accounts:
             dep.fund(w3, deployer, worker.address, rlc=MIN_STAKE, deployment=deployment)
             dep.join_pool(w3, worker, deployment, deployment.pool, MIN_STAKE)
@@ -109,6 +112,7 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
         deployment.vanity = vanity.address
         deployment.save(workdir)
         run_keys = worker_keys or ["0x" + bytes(w.key).hex() for w in worker_accounts]
+        progress("starting the scheduler and the workers")
         grid = start_grid(workdir / "grid", run_keys[:grid_worker_count] if grid_worker_count is not None else run_keys)
         grid.client().send_app(app_name, "x86_64", "linux", str(app_file))
     except BaseException:

@@ -40,7 +40,7 @@ test-oracle: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/oracle
 
 test-sdk: setup
-	$(PY) -m pytest -p no:pytest-brownie tests/toolchain
+	$(PY) -m pytest -p no:pytest-brownie tests/sdk tests/toolchain
 
 demo: setup
 	$(PY) -m oracle.demo

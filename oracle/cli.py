@@ -20,6 +20,7 @@ from web3 import Web3
 
 from .deployment import Deployment
 from .errors import OracleError
+from .networks import rpc_url as rpc_url_of
 
 DEFAULT_DB = "sqlite:///oracle.db"
 
@@ -44,19 +45,6 @@ def oracle_errors(command):
 @click.group()
 def main():
     """The oracle: serves a pool's paid on-chain requests with the grid."""
-
-
-def _rpc_url(network: str | None, rpc_url: str | None) -> str:
-    if rpc_url:
-        return rpc_url
-    from brownie._config import CONFIG
-
-    if network not in CONFIG.networks:
-        raise click.ClickException(f"unknown brownie network {network!r} (see `brownie networks list`)")
-    settings = CONFIG.networks[network]
-    host = os.path.expandvars(settings["host"])
-    port = settings.get("cmd_settings", {}).get("port") if "cmd" in settings else None
-    return f"{host}:{port}" if port and host.count(":") < 2 else host
 
 
 @main.command()
@@ -105,7 +93,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     pool = pool or deployment.pool
     if not pool:
         raise click.ClickException("no pool: pass --pool or record one in the deployment")
-    url = _rpc_url(network, rpc_url)
+    url = rpc_url_of(network, rpc_url)
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
     if not w3.is_connected():
         raise click.ClickException(f"cannot reach the chain at {url}")

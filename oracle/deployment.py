@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
 from . import artifacts
 from .errors import DeploymentMissing, TransactionFailed, WrongChain
@@ -82,8 +83,9 @@ def contract(w3: Web3, name: str, address: str) -> Contract:
     return w3.eth.contract(address=to_checksum_address(address), abi=artifacts.abi(name))
 
 
-def transact(w3: Web3, account, call, gas: int | None = None) -> dict:
-    """Sends one set-up transaction from a local key and waits for it; raises on revert."""
+def transact(w3: Web3, account, call, gas: int | None = None, on_wait=None, timeout: float = 300.0) -> dict:
+    """Sends one set-up transaction from a local key and waits for it; raises on revert.
+    `on_wait(name, tx_hash, seconds)` is called about every second while it is not mined."""
     try:
         tx = call.build_transaction({"from": account.address,
                                      "nonce": w3.eth.get_transaction_count(account.address, "pending")})
@@ -92,10 +94,27 @@ def transact(w3: Web3, account, call, gas: int | None = None) -> dict:
     if gas:
         tx["gas"] = gas
     signed = account.sign_transaction(tx)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction), timeout=120)
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    name = getattr(call, "fn_name", "constructor")
+    receipt = wait_for_receipt(w3, tx_hash, name, on_wait, timeout)
     if receipt["status"] != 1:
-        raise TransactionFailed(f"{call.fn_name} reverted in tx {receipt['transactionHash'].hex()}")
+        raise TransactionFailed(f"{name} reverted in tx 0x{bytes(tx_hash).hex()}")
     return receipt
+
+
+def wait_for_receipt(w3: Web3, tx_hash, name: str, on_wait=None, timeout: float = 300.0) -> dict:
+    started = time.monotonic()
+    while True:
+        try:
+            return w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            pass
+        waited = time.monotonic() - started
+        if waited > timeout:
+            raise TransactionFailed(f"{name}: tx 0x{bytes(tx_hash).hex()} not mined after {timeout:.0f} s")
+        if on_wait:
+            on_wait(name, "0x" + bytes(tx_hash).hex(), waited)
+        time.sleep(0.25 if waited < 2 else 1.0)
 
 
 def _explain(exc: Exception) -> str:

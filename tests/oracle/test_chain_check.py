@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from oracle.deployment import Deployment, deploy_all
+from oracle.deployment import Deployment, deploy_all, genesis_hash
 from oracle.devchain import start_anvil
 from oracle.errors import WrongChain
 
@@ -17,6 +17,9 @@ from oracle.errors import WrongChain
 def chains():
     """Two anvils with the same chain id (31337): a restarted local chain, or someone else's."""
     ours, theirs = start_anvil(), start_anvil()
+    while genesis_hash(theirs.web3()) == genesis_hash(ours.web3()):  # started within the same second
+        theirs.stop()
+        theirs = start_anvil()
     yield ours, theirs
     ours.stop()
     theirs.stop()

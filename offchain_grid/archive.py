@@ -9,14 +9,31 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
+import re
 import stat
 import tarfile
+import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from .errors import UnsafePath
+from .errors import GridError, UnsafePath
 
 OUTPUT_PREFIX = "output"
+MAX_DEPTH = 64
+
+
+class ResultTooLarge(GridError):
+    """The job's outputs are over a bound (bytes, entries, depth or packing time)."""
+
+    status_code = 413
+
+
+class MalformedResult(GridError):
+    """An uploaded result is not a result archive as workers write it."""
+
+    status_code = 422
 
 
 @lru_cache(maxsize=4096)
@@ -32,50 +49,199 @@ def _header(name: str, size: int = 0, kind: bytes = tarfile.REGTYPE, mode: int =
         return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
-def pack_result(stdout: bytes, stderr: bytes, exit_code: int, output_dir: Path | None) -> bytes:
-    """Tar of stdout, stderr, exit_code and the output directory, identical for identical inputs."""
+@dataclass
+class _Budget:
+    """Bounds on packing: archive bytes, entries and time, so no output can stall or swamp a worker."""
+
+    max_bytes: int | None
+    max_entries: int
+    deadline: float
+    used: int = 0
+    entries: int = 0
+
+    def take(self, size: int) -> None:
+        self.used += tarfile.BLOCKSIZE + size + (-size % tarfile.BLOCKSIZE)
+        if self.max_bytes is not None and self.used > self.max_bytes:
+            raise ResultTooLarge(f"result archive exceeds the limit of {self.max_bytes} bytes")
+        self.entries += 1
+        if self.entries > self.max_entries:
+            raise ResultTooLarge(f"output holds more than {self.max_entries} entries")
+        if time.monotonic() > self.deadline:
+            raise ResultTooLarge("packing the output took too long; the job left too many or too large files")
+
+
+def pack_result(stdout: bytes, stderr: bytes, exit_code: int, output_dir: Path | None, *,
+                max_bytes: int | None = None, max_entries: int = 100_000, max_seconds: float = 120.0) -> bytes:
+    """Tar of stdout, stderr, exit_code and the output directory, identical for identical inputs.
+
+    The output directory is read through file descriptors without following any link: a job
+    that turns `output/` or a file in it into a link, a FIFO or a device gets nothing read
+    through it (links out of the directory and special files are left out).
+    """
+    budget = _Budget(max_bytes, max_entries, time.monotonic() + max_seconds)
+    members = _fixed_members(stdout, stderr, exit_code)
+    for member in members:
+        budget.take(len(member[3]))
+    if output_dir is not None:
+        members += _output_members(output_dir, budget)
+    return _assemble(members)
+
+
+def _fixed_members(stdout: bytes, stderr: bytes, exit_code: int) -> list[tuple]:
+    return [("exit_code", tarfile.REGTYPE, 0o644, f"{exit_code}\n".encode()),
+            ("stderr", tarfile.REGTYPE, 0o644, stderr), ("stdout", tarfile.REGTYPE, 0o644, stdout)]
+
+
+def _assemble(members: list[tuple]) -> bytes:
+    """Members are (name, type, mode, data bytes or link target)."""
     parts: list[bytes] = []
-    for name, data in (("exit_code", f"{exit_code}\n".encode()), ("stderr", stderr), ("stdout", stdout)):
-        _member(parts, _header(name, len(data)), data)
-    if output_dir is not None and output_dir.is_dir():
-        _add_tree(parts, output_dir)
+    for name, kind, mode, payload in members:
+        if kind == tarfile.REGTYPE:
+            parts.append(_header(name, len(payload), mode=mode))
+            if payload:
+                parts.append(payload)
+                parts.append(bytes(-len(payload) % tarfile.BLOCKSIZE))
+        elif kind == tarfile.SYMTYPE:
+            parts.append(_header(name, kind=kind, mode=0o777, linkname=payload))
+        else:
+            parts.append(_header(name, kind=tarfile.DIRTYPE, mode=0o755))
     parts.append(bytes(2 * tarfile.BLOCKSIZE))  # end of archive, without padding to 10 KiB records
     return b"".join(parts)
 
 
-def _member(parts: list[bytes], header: bytes, data: bytes = b"") -> None:
-    parts.append(header)
-    if data:
-        parts.append(data)
-        parts.append(bytes(-len(data) % tarfile.BLOCKSIZE))
+def _output_members(output_dir: Path, budget: _Budget) -> list[tuple]:
+    try:
+        fd = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # absent, a link or not a directory: the job left no outputs
+        return []
+    members = [(OUTPUT_PREFIX, tarfile.DIRTYPE, 0o755, b"")]
+    budget.take(0)
+    try:
+        _walk(fd, OUTPUT_PREFIX, members, budget, depth=0)
+    finally:
+        os.close(fd)
+    return members
 
 
-def _add_tree(parts: list[bytes], root: Path) -> None:
-    root = root.resolve()
-    _member(parts, _header(OUTPUT_PREFIX, kind=tarfile.DIRTYPE, mode=0o755))
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        here = Path(dirpath)
-        for name in sorted(dirnames + filenames):
-            path = here / name
-            member = f"{OUTPUT_PREFIX}/{path.relative_to(root).as_posix()}"
-            st = path.lstat()
-            if stat.S_ISDIR(st.st_mode):
-                _member(parts, _header(member, kind=tarfile.DIRTYPE, mode=0o755))
-            elif stat.S_ISREG(st.st_mode):
-                data = path.read_bytes()
-                _member(parts, _header(member, len(data), mode=0o755 if st.st_mode & 0o111 else 0o644), data)
-            elif stat.S_ISLNK(st.st_mode) and _link_stays_inside(root, path):
-                _member(parts, _header(member, kind=tarfile.SYMTYPE, mode=0o777, linkname=os.readlink(path)))
-            # Sockets, devices, and links leading out of the directory are left out.
+def _walk(dir_fd: int, prefix: str, members: list[tuple], budget: _Budget, depth: int) -> None:
+    """Entries of one directory in name order, then each subdirectory's (the order os.walk gives)."""
+    if depth > MAX_DEPTH:
+        raise ResultTooLarge(f"output is nested deeper than {MAX_DEPTH} directories")
+    subdirs = []
+    for name in sorted(os.listdir(dir_fd)):
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        member = f"{prefix}/{name}"
+        if stat.S_ISDIR(st.st_mode):
+            budget.take(0)
+            members.append((member, tarfile.DIRTYPE, 0o755, b""))
+            subdirs.append(name)
+        elif stat.S_ISREG(st.st_mode):
+            read = _read_regular(dir_fd, name, budget)
+            if read is not None:
+                members.append((member, tarfile.REGTYPE, read[0], read[1]))
+        elif stat.S_ISLNK(st.st_mode):
+            target = os.readlink(name, dir_fd=dir_fd)
+            if _link_stays_inside(member, target):
+                budget.take(0)
+                members.append((member, tarfile.SYMTYPE, 0o777, target))
+        # Sockets, FIFOs, devices, and links leading out of the directory are left out.
+    for name in subdirs:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError:
+            continue
+        try:
+            _walk(fd, f"{prefix}/{name}", members, budget, depth + 1)
+        finally:
+            os.close(fd)
 
 
-def _link_stays_inside(root: Path, link: Path) -> bool:
-    target = os.readlink(link)
-    if os.path.isabs(target):
+def _read_regular(dir_fd: int, name: str, budget: _Budget) -> tuple[int, bytes] | None:
+    """(mode, bytes) of a regular file, opened so that nothing but a regular file is ever read."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        budget.take(st.st_size)
+        chunks, left = [], st.st_size
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return (0o755 if st.st_mode & 0o111 else 0o644), b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _link_stays_inside(member: str, target: str) -> bool:
+    """Whether a link stored as `member` (output/...) and pointing to `target` stays in output/."""
+    if not target or target.startswith("/") or "\x00" in target:
         return False
-    resolved = os.path.normpath(os.path.join(os.path.dirname(link), target))
-    return resolved == str(root) or resolved.startswith(str(root) + os.sep)
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(member), target))
+    return resolved == OUTPUT_PREFIX or resolved.startswith(OUTPUT_PREFIX + "/")
+
+
+def check_result_archive(archive: bytes) -> None:
+    """Refuse anything but a result archive exactly as `pack_result` writes it.
+
+    The archive is parsed and packed again canonically; any other byte (order, header field,
+    member type, padding, trailing data) makes the bytes differ.
+    """
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+            parsed = [_parsed_member(tar, m) for m in tar.getmembers()]
+    except (tarfile.TarError, EOFError, ValueError, UnicodeError) as exc:
+        raise MalformedResult(f"result archive is not a valid tar: {exc}") from None
+    names = [m[0] for m in parsed[:3]]
+    if names != ["exit_code", "stderr", "stdout"]:
+        raise MalformedResult("result archive must start with exit_code, stderr and stdout")
+    if not re.fullmatch(rb"-?[0-9]{1,10}\n", parsed[0][3]):
+        raise MalformedResult("result archive's exit_code is not a number")
+    output = parsed[3:]
+    if output and output[0][:2] != (OUTPUT_PREFIX, tarfile.DIRTYPE):
+        raise MalformedResult("result archive holds members outside output/")
+    for name, kind, _mode, payload in output[1:]:
+        if not name.startswith(OUTPUT_PREFIX + "/") or (kind == tarfile.SYMTYPE and not _link_stays_inside(name, payload)):
+            raise MalformedResult(f"result archive member {name!r} is not allowed")
+    if _assemble(parsed[:3] + _canonical_order(output)) != archive:
+        raise MalformedResult("result archive is not in the canonical form workers produce")
+
+
+def _parsed_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> tuple:
+    safe_member_name(member.name)
+    if member.isreg():
+        return member.name, tarfile.REGTYPE, member.mode, tar.extractfile(member).read()
+    if member.issym():
+        return member.name, tarfile.SYMTYPE, member.mode, member.linkname
+    if member.isdir():
+        return member.name, tarfile.DIRTYPE, member.mode, b""
+    raise MalformedResult(f"result archive member {member.name!r} has a type workers never write")
+
+
+def _canonical_order(output: list[tuple]) -> list[tuple]:
+    """The output members in the order a worker's walk produces, from their names alone."""
+    if not output:
+        return []
+    children: dict[str, list[tuple]] = {}
+    for member in output[1:]:
+        parent, _, _ = member[0].rpartition("/")
+        children.setdefault(parent, []).append(member)
+    ordered = [output[0]]
+
+    def visit(directory: str) -> None:
+        entries = sorted(children.pop(directory, []), key=lambda m: m[0].rpartition("/")[2])
+        ordered.extend(entries)
+        for member in entries:
+            if member[1] == tarfile.DIRTYPE:
+                visit(member[0])
+
+    visit(OUTPUT_PREFIX)
+    if children:  # members whose directory is missing
+        raise MalformedResult("result archive has members without their directory")
+    return ordered
 
 
 def safe_member_name(name: str) -> str:
@@ -95,37 +261,6 @@ def check_file_name(name: str) -> str:
     if "/" in clean or clean in (".", "") or clean.startswith(".") or len(clean) > 255:
         raise UnsafePath(f"data name {name!r} is not a plain file name (no '/', not starting with '.')")
     return clean
-
-
-def unpack_result(archive: bytes, destination: Path) -> list[str]:
-    """Unpack into `destination`, refusing any member that would land outside it."""
-    destination.mkdir(parents=True, exist_ok=True)
-    root = destination.resolve()
-    written = []
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-        for member in tar.getmembers():
-            name = safe_member_name(member.name)
-            target = (root / name).resolve()
-            if target != root and root not in target.parents:
-                raise UnsafePath(f"archive member escapes the destination: {member.name!r}")
-            if member.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-            elif member.isfile():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as src, open(target, "wb") as dst:
-                    dst.write(src.read())
-                os.chmod(target, 0o755 if member.mode & 0o111 else 0o644)
-            elif member.issym():
-                link_target = os.path.normpath(os.path.join(os.path.dirname(name), member.linkname))
-                if os.path.isabs(member.linkname) or link_target.startswith(".."):
-                    raise UnsafePath(f"archive symlink points outside: {member.name!r}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.exists():
-                    os.symlink(member.linkname, target)
-            else:
-                raise UnsafePath(f"archive member of unsupported type: {member.name!r}")
-            written.append(name)
-    return written
 
 
 def exit_code_of(head: bytes) -> int | None:

@@ -46,8 +46,9 @@ class GridClient:
 
     # apps
     def send_app(self, name: str, arch: str, os_name: str, source: str, checksum: str | None = None,
-                 access: str = "public") -> dict:
-        form = {"name": name, "type": "DEPLOYABLE", "arch": arch, "os": os_name, "access": access}
+                 access: str = "public", network: bool = False) -> dict:
+        form = {"name": name, "type": "DEPLOYABLE", "arch": arch, "os": os_name, "access": access,
+                "network": str(network).lower()}
         if checksum:
             form["checksum"] = checksum
         if "://" in source:

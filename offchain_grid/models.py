@@ -59,6 +59,7 @@ class AppBase(SQLModel):
     checksum: str | None = None  # sha256 hex of the file, 64 chars, no 0x
     access: str = "public"  # public apps may be used by every user
     image: str | None = None  # Docker image for Docker shared apps
+    network: bool = False  # its jobs may use the network (otherwise they run without any)
 
 
 class App(AppBase, table=True):

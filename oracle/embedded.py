@@ -32,14 +32,15 @@ class EmbeddedGrid:
         return GridClient(self.url, self.token)
 
     def add_worker(self, private_key: str, slots: int = 1, name: str | None = None,
-                   env: dict | None = None) -> subprocess.Popen:
-        """Starts one more worker process; `env` adds to its environment (and so its apps')."""
+                   env: dict | None = None, program: list[str] | None = None) -> subprocess.Popen:
+        """Starts one more worker process; `env` adds to the worker's environment (never its jobs'),
+        `program` replaces `python -m offchain_grid.cli worker` (the tests' lying worker)."""
         index = len(self.workers)
         name = name or f"worker{index}"
         env = dict(os.environ, **(env or {}), XW_WORKER_PRIVATE_KEY=private_key)
         log = open(self.workdir / f"{name}.log", "ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", self.url,
+            [sys.executable, *(program or ["-m", "offchain_grid.cli", "worker"]), "--scheduler", self.url,
              "--workdir", str(self.workdir / name), "--slots", str(slots), "--poll-interval", "0.2", "--no-docker"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -73,10 +73,14 @@ def _redact(url: str) -> str:
 @click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between pulls when idle.")
 @click.option("--max-memory-mb", default=4096, show_default=True, help="Address-space limit per job.")
 @click.option("--max-file-mb", default=1024, show_default=True, help="Largest file a job may write.")
+@click.option("--max-processes", default=256, show_default=True, help="Processes and threads per job.")
+@click.option("--unconfined", is_flag=True,
+              help="Run jobs without confinement, with this worker's rights (it can read its key): only for apps "
+                   "you trust. Without it the worker refuses to start where jobs cannot be confined.")
 @click.option("--log-level", default="info", show_default=True)
 @grid_errors
 def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, poll_interval, max_memory_mb,
-           max_file_mb, log_level):
+           max_file_mb, max_processes, unconfined, log_level):
     """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
 
     A new worker without a key gets one, kept in WORKDIR/worker.key (readable by its owner
@@ -92,6 +96,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     from eth_account import Account
 
     from ..worker.agent import Agent, WorkerConfig
+    from ..worker.confine import Confinement, ConfinementUnavailable, Unconfined
     from ..worker.runner import Limits
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
@@ -101,6 +106,16 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
         account = Account.from_key(key)
     except (ValueError, TypeError) as exc:
         raise click.ClickException(f"invalid worker private key: {exc}") from None
+    if unconfined:
+        confinement = Unconfined()
+        logging.getLogger("xw.worker").warning("jobs run UNCONFINED (--unconfined): they can read this worker's "
+                                               "files and key")
+    else:
+        try:
+            confinement = Confinement.probe(max_processes)
+        except ConfinementUnavailable as exc:
+            raise click.ClickException(f"cannot confine jobs on this machine: {exc}; install bubblewrap, or start "
+                                       "with --unconfined to run only apps you trust") from None
     tools = {}
     for item in shared:
         name, _, command = item.partition("=")
@@ -113,7 +128,8 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     workdir.mkdir(parents=True, exist_ok=True)
     agent = Agent(WorkerConfig(scheduler=scheduler_url, account=account, workdir=workdir.resolve(), slots=slots,
                                cache_mb=cache_mb, shared_apps=tools, poll_interval=poll_interval, docker=docker,
-                               limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb)))
+                               limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb),
+                               confinement=confinement))
     signal.signal(signal.SIGTERM, lambda *_: agent.stop.set())
     reason = agent.run()
     if reason:

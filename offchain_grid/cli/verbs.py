@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..archive import exit_code_of, read_member, unpack_result
+from ..archive import exit_code_of, read_member
+from ..unpack import unpack_result
 from ..client import ClientError
 from .config import client_from, connection_options
 from .output import emit, grid_errors, show
@@ -20,9 +21,10 @@ FINAL = ("COMPLETED", "ERROR", "ABORTED")
 @click.argument("spec", nargs=-1, required=True, metavar="[NAME] DEPLOYABLE ARCH OS <URI|FILE>")
 @click.option("--checksum", help="Expected sha256 (verified on upload; required for workers to cache a URI).")
 @click.option("--private", is_flag=True, help="Only you (and admins) may use it.")
+@click.option("--network", is_flag=True, help="Its jobs need the network (otherwise they run without any).")
 @connection_options
 @grid_errors
-def sendapp(spec, checksum, private, server, token, as_json):
+def sendapp(spec, checksum, private, network, server, token, as_json):
     """Register an application that travels to workers.
 
     \b
@@ -42,7 +44,7 @@ def sendapp(spec, checksum, private, server, token, as_json):
     if "://" not in source and not Path(source).is_file():
         raise click.ClickException(f"no such file: {source}")
     app = client_from(server, token).send_app(name, arch, os_name, source, checksum,
-                                               "private" if private else "public")
+                                               "private" if private else "public", network)
     show(app, as_json, app["uid"])
 
 

@@ -27,7 +27,7 @@ def _check_name(session: Session, name: str) -> str:
 
 def register_deployable(session: Session, store: BlobStore, *, owner: User, name: str, arch: str, os_name: str,
                         stream: BinaryIO | None = None, uri: str | None = None, checksum: str | None = None,
-                        access: str = "public", max_bytes: int) -> App:
+                        access: str = "public", max_bytes: int, network: bool = False) -> App:
     """A DEPLOYABLE app from an uploaded file (stored by sha256) or an external URI."""
     name = _check_name(session, name)
     try:
@@ -37,17 +37,18 @@ def register_deployable(session: Session, store: BlobStore, *, owner: User, name
     uri, checksum, size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
                                       kind="app", noun="a deployable app")
     app = App(name=name, type="DEPLOYABLE", arch=arch, os=os_name, uri=uri, checksum=checksum, size=size,
-              owner_id=owner.id, access=check_access(access))
+              owner_id=owner.id, access=check_access(access), network=network)
     return _save(session, app)
 
 
 def register_shared(session: Session, *, owner: User, name: str, image: str | None = None,
-                    access: str = "public") -> App:
+                    access: str = "public", network: bool = False) -> App:
     """A SHARED app: provided by workers that declare it (a Docker image, a local tool)."""
     name = _check_name(session, name)
     if image is not None and (not image.strip() or any(c.isspace() for c in image)):
         raise InvalidInput(f"invalid Docker image name {image!r}")
-    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=check_access(access))
+    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=check_access(access),
+              network=network)
     return _save(session, app)
 
 

@@ -13,7 +13,9 @@ import hashlib
 
 from sqlmodel import Session, select
 
+from ..archive import check_result_archive
 from ..contribution import callback_data_hash, recover_contributor
+from ..errors import GridError
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore
@@ -104,6 +106,10 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
     digest = "0x" + hashlib.sha256(archive).hexdigest()
     if digest != up.digest.lower():
         raise Rejected(f"archive sha256 {digest} differs from the announced digest")
+    try:
+        check_result_archive(archive)
+    except GridError as exc:
+        raise Rejected(str(exc)) from None
     callback = bytes.fromhex(up.callback_data[2:])
     if len(callback) > MAX_CALLBACK_BYTES:
         raise Rejected(f"callback data exceeds {MAX_CALLBACK_BYTES} bytes")

@@ -30,7 +30,7 @@ _OPEN = [JobStatus.PENDING.value, JobStatus.RUNNING.value]
 
 # Candidates are read lean (no JSON columns but the cache scoring's); details only for the chosen.
 _DETAILS = (Replicate.id, Replicate.uid, Job.uid, Job.args, Job.stdin, Job.data_ids, Job.max_wall_seconds,
-            Job.onchain, App.name, App.type, App.checksum, App.uri, App.image)
+            Job.onchain, App.name, App.type, App.checksum, App.uri, App.image, App.network)
 
 
 def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, cached: set[str]) -> list[dict]:
@@ -106,11 +106,13 @@ def _assignments(session: Session, settings: Settings, claimed: set[int]) -> lis
     data_ids = {i for row in chosen for i in row[5]}
     datas = {d.id: d for d in session.exec(select(Data).where(Data.id.in_(data_ids)))} if data_ids else {}
     out = []
-    for (_, rep_uid, job_uid, args, stdin, job_data, wall, onchain, name, kind, checksum, uri, image) in chosen:
+    for (_, rep_uid, job_uid, args, stdin, job_data, wall, onchain, name, kind, checksum, uri, image,
+         network) in chosen:
         domain, task_id = signing_target_of(job_uid, onchain)
         out.append({
             "replicate": rep_uid, "job": job_uid,
-            "app": {"name": name, "type": kind, "checksum": checksum, "uri": uri, "image": image},
+            "app": {"name": name, "type": kind, "checksum": checksum, "uri": uri, "image": image,
+                    "network": network},
             "args": args, "stdin": stdin,
             "data": [{"name": datas[i].name, "checksum": datas[i].checksum, "uri": datas[i].uri} for i in job_data],
             "max_wall_seconds": wall, "lease_seconds": settings.lease_seconds,

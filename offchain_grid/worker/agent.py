@@ -13,6 +13,7 @@ from pathlib import Path
 from ..platform import docker_engine_problem
 from .cache import Cache
 from .client import SchedulerRefused, WorkerClient
+from .confine import Unconfined
 from .jobdirs import JobDirs
 from .runner import JobFailed, Limits, Sources, run_assignment
 
@@ -34,6 +35,7 @@ class WorkerConfig:
     poll_interval: float = 1.0
     limits: Limits = field(default_factory=Limits)
     docker: bool = False  # declare Docker if an engine answers
+    confinement: object = None  # confine.Confinement, or confine.Unconfined where the operator chose so
 
 
 class Agent:
@@ -52,7 +54,8 @@ class Agent:
                                    slots=config.slots, stop=self.stop, holding=self._holding)
         self.cache = Cache(config.workdir / "cache", config.cache_mb * 1024 * 1024)
         self.sources = Sources(self.cache, self.client.blob_chunks)
-        self.dirs = JobDirs(config.workdir / "jobs")
+        self.confinement = config.confinement or Unconfined()
+        self.dirs = JobDirs(config.workdir / "jobs", new_uid=self.confinement.slot_uid)
         self.reports: queue.Queue = queue.Queue()
         # Permits for held assignments: the slots plus as many queued, so a slot never waits for a pull.
         self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
@@ -135,7 +138,7 @@ class Agent:
         try:
             result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
                                     private_key=self.config.account.key, limits=self.config.limits,
-                                    shared_tools=self.config.shared_apps)
+                                    shared_tools=self.config.shared_apps, confinement=self.confinement)
             log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
             self.reports.put(("result", result))
         except JobFailed as exc:

@@ -1,4 +1,4 @@
-"""Runs one assignment in its own directory, confined by limits, and turns it into a signed report."""
+"""Runs one assignment in its own directory, confined and limited, and turns it into a signed report."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import requests
 
-from ..archive import check_file_name, pack_result
+from ..archive import ResultTooLarge, check_file_name, pack_result
 from ..contribution import SigningDomain, callback_data_hash, result_digest, sign_contribution
 from ..errors import GridError, UnsafePath
 from .cache import Cache
-from .jobdirs import OUTPUT_DIR, JobDirs
+from .confine import Mount, Unconfined, job_environment
+from .jobdirs import OUTPUT_DIR, JobDirs, Slot
 
 log = logging.getLogger("xw.worker")
 MAX_CALLBACK_BYTES = 1024
@@ -89,24 +90,31 @@ def _uri_chunks(uri: str):
 
 
 def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private_key, limits: Limits,
-                   shared_tools: dict[str, str]) -> dict:
+                   shared_tools: dict[str, str], confinement=None) -> dict:
     """Execute and sign; returns a ResultUpload dict. Raises JobFailed with a readable reason."""
-    with dirs.lease() as job_dir:
-        io = {name: dirs.io_file(job_dir, name) for name in ("stdin", "stdout", "stderr")}
+    confinement = confinement or Unconfined()
+    with dirs.lease() as slot:
+        io = {name: dirs.io_file(slot.path, name) for name in ("stdin", "stdout", "stderr")}
         io["stdin"].unlink(missing_ok=True)
-        return _run_in(assignment, job_dir, io, sources, private_key, limits, shared_tools)
+        return _run_in(assignment, slot, io, sources, private_key, limits, shared_tools, confinement)
 
 
-def _run_in(assignment: dict, job_dir: Path, io: dict[str, Path], sources: Sources, private_key, limits: Limits,
-            shared_tools: dict[str, str]) -> dict:
-    command = _command(assignment, sources, shared_tools, job_dir)
+def _run_in(assignment: dict, slot: Slot, io: dict[str, Path], sources: Sources, private_key, limits: Limits,
+            shared_tools: dict[str, str], confinement) -> dict:
+    job_dir = slot.path
+    if not confinement.enabled:
+        log.warning("job %s runs UNCONFINED (--unconfined): it can read this worker's files and key",
+                    assignment["job"])
+    command, app_mount = _command(assignment, sources, shared_tools, job_dir, confinement)
     _place_inputs(assignment, sources, job_dir, io["stdin"])
-    exit_code = _execute(command, assignment, job_dir, io, limits)
-    stdout, stderr = io["stdout"].read_bytes(), io["stderr"].read_bytes()
-    callback = _read_callback(job_dir)
-    archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR)
-    if len(archive) > limits.max_output_mb * 1024 * 1024:
-        raise JobFailed(f"result archive of {len(archive)} bytes exceeds {limits.max_output_mb} MB")
+    exit_code = _execute(command, app_mount, assignment, slot, io, limits, confinement)
+    stdout, stderr = _read_bounded(io["stdout"], limits), _read_bounded(io["stderr"], limits)
+    callback = read_callback(job_dir)
+    try:
+        archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR,
+                              max_bytes=limits.max_output_mb * 1024 * 1024)
+    except ResultTooLarge as exc:
+        raise JobFailed(str(exc)) from None
     return sign_result(assignment, archive, callback, private_key)
 
 
@@ -119,22 +127,26 @@ def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) 
             "signature": "0x" + signature.hex(), "archive": base64.b64encode(archive).decode("ascii")}
 
 
-def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str], job_dir: Path) -> list[str]:
+def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str], job_dir: Path,
+             confinement) -> tuple[list[str], Mount | None]:
+    """The app's command line as the job sees it, and the app file to mount for it."""
     app = assignment["app"]
     args = [str(a) for a in assignment["args"]]
     if app["type"] == "DEPLOYABLE":
         path = sources.fetch(app["uri"], app["checksum"], f"app {app['name']}")
         if not os.access(path, os.X_OK):
             os.chmod(path, 0o555)
-        return [str(path), *args]
-    if app.get("image"):
+        host = str(path)
+    elif app.get("image"):
         return ["docker", "run", "--rm", "-i", "--network", "none", "-v", f"{job_dir}:/job", "-w", "/job",
                 "-e", "CUMULUS_OUTPUT_DIR=/job/output", "-e", f"CUMULUS_CALLBACK_FILE=/job/{CALLBACK_FILE}",
-                app["image"], *args]
-    tool = shared_tools.get(app["name"])
-    if tool is None:
-        raise JobFailed(f"this worker does not provide shared app {app['name']!r}")
-    return [tool, *args]
+                app["image"], *args], None
+    else:
+        host = shared_tools.get(app["name"])
+        if host is None:
+            raise JobFailed(f"this worker does not provide shared app {app['name']!r}")
+    inside = confinement.app_path(host, app["name"])
+    return [inside, *args], Mount(host, inside)
 
 
 def _place_inputs(assignment: dict, sources: Sources, job_dir: Path, stdin_path: Path) -> None:
@@ -151,16 +163,20 @@ def _place_inputs(assignment: dict, sources: Sources, job_dir: Path, stdin_path:
         stdin_path.write_text(assignment["stdin"])
 
 
-def _execute(command: list[str], assignment: dict, job_dir: Path, io: dict[str, Path], limits: Limits) -> int:
+def _execute(command: list[str], app_mount: Mount | None, assignment: dict, slot: Slot, io: dict[str, Path],
+             limits: Limits, confinement) -> int:
     wall = assignment["max_wall_seconds"]
-    env = _base_env() | {
-        b"CUMULUS_OUTPUT_DIR": os.fsencode(job_dir / OUTPUT_DIR),
-        b"CUMULUS_CALLBACK_FILE": os.fsencode(job_dir / CALLBACK_FILE),
-        b"CUMULUS_JOB_UID": os.fsencode(assignment["job"]), b"CUMULUS_TASK_ID": os.fsencode(assignment["task_id"])}
-    command, preexec = _limited(command, wall, limits)
+    job_root, output_dir = confinement.job_paths(slot.path)
+    env = job_environment(job_root, output_dir, f"{job_root}/{CALLBACK_FILE}", assignment["job"],
+                          assignment["task_id"])
+    if app_mount is not None:  # Docker apps are confined by their engine instead
+        confinement.prepare(slot.path, slot.uid)
+        command = confinement.command(command, job_dir=slot.path, uid=slot.uid, app=app_mount,
+                                      network=bool(assignment["app"].get("network")))
+    command, preexec = _limited(command, wall, limits, confinement.max_processes)
     with open(io["stdout"], "wb") as out, open(io["stderr"], "wb") as err, \
             (open(io["stdin"], "rb") if io["stdin"].exists() else open(os.devnull, "rb")) as stdin:
-        proc = _spawn(command, cwd=job_dir, env=env, stdin=stdin, stdout=out, stderr=err,
+        proc = _spawn(command, cwd=slot.path, env=env, stdin=stdin, stdout=out, stderr=err,
                       start_new_session=True, preexec_fn=preexec)
         # A timer kills the group at the limit, so the wait blocks instead of polling with sleeps.
         overrun = threading.Event()
@@ -172,14 +188,9 @@ def _execute(command: list[str], assignment: dict, job_dir: Path, io: dict[str, 
             timer.cancel()
         _kill_group(proc)  # background children the app left behind must not outlive it
         if overrun.is_set():
+            confinement.reap(slot.uid)  # the sandbox dies after its parent: make sure it is gone
             raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed")
         return code
-
-
-@lru_cache(maxsize=1)
-def _base_env() -> dict[bytes, bytes]:
-    """The worker's environment, encoded once: re-encoding it for every spawn showed in profiles."""
-    return {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
 
 
 def _spawn(command: list[str], **kwargs) -> subprocess.Popen:
@@ -194,7 +205,7 @@ def _spawn(command: list[str], **kwargs) -> subprocess.Popen:
     raise JobFailed(f"cannot start {command[0]}")
 
 
-def _limited(command: list[str], wall: int, limits: Limits):
+def _limited(command: list[str], wall: int, limits: Limits, max_processes: int | None):
     """The command wrapped so its limits apply from its first instruction.
 
     util-linux prlimit lets Python spawn with vfork (about 1 ms); a preexec_fn forces a full
@@ -202,12 +213,15 @@ def _limited(command: list[str], wall: int, limits: Limits):
     """
     if PRLIMIT:
         return [PRLIMIT, f"--cpu={wall + 1}:{wall + 2}", f"--fsize={limits.file_mb << 20}",
-                f"--as={limits.memory_mb << 20}", "--core=0", "--", *command], None
-    return command, _limiter(wall, limits)
+                f"--as={limits.memory_mb << 20}", "--core=0",
+                *([f"--nproc={max_processes}"] if max_processes else []), "--", *command], None
+    return command, _limiter(wall, limits, max_processes)
 
 
-def _limiter(wall: int, limits: Limits):
+def _limiter(wall: int, limits: Limits, max_processes: int | None):
     def apply():
+        if max_processes:  # counted per real uid: the slot's own
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         resource.setrlimit(resource.RLIMIT_CPU, (wall + 1, wall + 2))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb << 20, limits.file_mb << 20))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb << 20, limits.memory_mb << 20))
@@ -224,12 +238,29 @@ def _kill_group(proc: subprocess.Popen, reap: bool = True) -> None:
         proc.wait()
 
 
-def _read_callback(job_dir: Path) -> bytes:
-    path = job_dir / CALLBACK_FILE
-    if path.is_symlink():
-        raise JobFailed("the callback file may not be a symlink")
-    if not path.exists():
+def read_callback(job_dir: Path) -> bytes:
+    """The callback file's bytes, read without following a link or blocking on a FIFO or device."""
+    try:
+        fd = os.open(job_dir / CALLBACK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
         return b""
-    if path.stat().st_size > MAX_CALLBACK_BYTES:
-        raise JobFailed(f"callback data of {path.stat().st_size} bytes exceeds {MAX_CALLBACK_BYTES} bytes")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise JobFailed("the callback file may not be a symlink") from None
+        raise JobFailed(f"the callback file cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise JobFailed("the callback file must be a regular file")
+        data = handle.read(MAX_CALLBACK_BYTES + 1)
+    if len(data) > MAX_CALLBACK_BYTES:
+        raise JobFailed(f"callback data exceeds {MAX_CALLBACK_BYTES} bytes")
+    return data
+
+
+def _read_bounded(path: Path, limits: Limits) -> bytes:
+    """stdout or stderr, refused past the result bound instead of filling the worker's memory."""
+    cap = limits.max_output_mb * 1024 * 1024
+    if path.stat().st_size > cap:
+        raise JobFailed(f"{path.name.rsplit('.', 1)[-1]} of {path.stat().st_size} bytes exceeds "
+                        f"{limits.max_output_mb} MB")
     return path.read_bytes()

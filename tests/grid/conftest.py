@@ -74,9 +74,9 @@ def grid(tmp_path):
             return other
 
         def worker(self, index: int, slots: int = 1, env: dict | None = None, extra: tuple = (),
-                   url: str | None = None) -> Worker:
+                   url: str | None = None, liar: bool = False) -> Worker:
             worker = Worker(tmp_path, url or self.scheduler.url, WORKER_KEYS[index], f"w{index}", slots, env,
-                            extra).start()
+                            extra, liar).start()
             started.append(worker)
             return worker
 

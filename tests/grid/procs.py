@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 TOKEN = "alice-token-0123456789"
+LIAR = Path(__file__).parent.parent / "liar_worker.py"  # `xw worker` that signs altered results
 BOB_TOKEN = "bob-token-0123456789ab"
 
 
@@ -94,11 +95,12 @@ class Scheduler:
 
 class Worker:
     def __init__(self, tmp: Path, scheduler_url: str, key: str, name: str, slots: int = 1,
-                 env: dict | None = None, extra: tuple = ()):
+                 env: dict | None = None, extra: tuple = (), liar: bool = False):
         self.key, self.name = key, name
         self.workdir = tmp / f"worker-{name}"
         self.log = tmp / f"worker-{name}.log"
-        self.cmd = [sys.executable, "-m", "offchain_grid.cli", "worker", "--scheduler", scheduler_url,
+        program = [str(LIAR)] if liar else ["-m", "offchain_grid.cli", "worker"]
+        self.cmd = [sys.executable, *program, "--scheduler", scheduler_url,
                     "--workdir", str(self.workdir), "--slots", str(slots), "--poll-interval", "0.1", *extra]
         self.env = {**os.environ, "XW_WORKER_PRIVATE_KEY": key, **(env or {})}
         self.proc: subprocess.Popen | None = None

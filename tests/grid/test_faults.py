@@ -68,9 +68,8 @@ def test_scheduler_killed_and_restarted_during_200_jobs(grid, db_url):
 
 def test_liar_is_outvoted_and_blacklisted(grid, sqlite_url, tmp_path):
     grid.start(sqlite_url)
-    app = script(tmp_path, "honest.sh", 'if [ -n "$LIE" ]; then echo 41; else echo 42; fi\n')
-    grid.alice.send_app("answer", "x86_64", "linux", app)
-    liar = grid.worker(0, env={"LIE": "1"})
+    grid.alice.send_app("answer", "x86_64", "linux", script(tmp_path, "answer.sh", "echo 42\n"))
+    liar = grid.worker(0, liar=True)
     uid = grid.alice.submit("answer", [], replication=3)["uid"]
     wait_until(lambda: grid.alice.job(uid)["status"] == "RUNNING", 30, what="the liar taking a replicate")
     for index in (1, 2, 3):

@@ -6,6 +6,7 @@ from oracle import localnet
 from oracle.deployment import deploy_contract
 from oracle.localnet import start_oracle
 
+from ..grid.procs import LIAR
 from .conftest import APPS, events, oracle_tasks, wait_until
 
 
@@ -16,7 +17,7 @@ def test_wrong_worker_is_outvoted_and_slashed(tmp_path):
         app = net.add_app("answer", APPS / "answer.py")
         store = deploy_contract(net.w3, net.key(localnet.DEPLOYER), "ValueStore")
         liar_address = net.chain.keys[localnet.FIRST_WORKER].address
-        net.grid.add_worker(net.worker_key(0), env={"LIE": "1"}, name="liar")
+        net.grid.add_worker(net.worker_key(0), name="liar", program=[str(LIAR)])
         task_id, _request, _receipt = net.request(app, trust=3, callback=store.address)
         client = net.grid.client()
 

@@ -17,17 +17,19 @@ def register_app(session: SessionDep, store: StoreDep, settings: SettingsDep, us
                  arch: Annotated[str | None, Form()] = None, os: Annotated[str | None, Form()] = None,
                  uri: Annotated[str | None, Form()] = None, checksum: Annotated[str | None, Form()] = None,
                  image: Annotated[str | None, Form()] = None, access: Annotated[str, Form()] = "public",
-                 file: Annotated[UploadFile | None, File()] = None):
-    """Register a DEPLOYABLE app (file or URI, with ARCH and OS) or a SHARED one (optionally a Docker image)."""
+                 network: Annotated[bool, Form()] = False, file: Annotated[UploadFile | None, File()] = None):
+    """Register a DEPLOYABLE app (file or URI, with ARCH and OS) or a SHARED one (optionally a Docker image).
+
+    Its jobs run without network unless `network` is true."""
     kind = type.upper()
     if kind == "SHARED":
-        app = apps.register_shared(session, owner=user, name=name, image=image, access=access)
+        app = apps.register_shared(session, owner=user, name=name, image=image, access=access, network=network)
     elif kind == "DEPLOYABLE":
         if not arch or not os:
             raise InvalidInput("a DEPLOYABLE app needs arch and os")
         app = apps.register_deployable(session, store, owner=user, name=name, arch=arch, os_name=os,
                                        stream=file.file if file else None, uri=uri, checksum=checksum,
-                                       access=access, max_bytes=settings.max_upload_bytes)
+                                       access=access, max_bytes=settings.max_upload_bytes, network=network)
     else:
         raise InvalidInput(f"app type must be DEPLOYABLE or SHARED, not {type!r}")
     return apps.app_public(session, [app])[0]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import requests
+from eth_account import Account
+from eth_account.messages import encode_defunct
 
 from .errors import GridError
+from .security import USER_SIGNUP, challenge_message
 
 API = "/api/v1"
 
@@ -43,6 +47,18 @@ class GridClient:
 
     def post(self, path: str, body: dict | None = None):
         return self.request("POST", path, json=body).json()
+
+    # accounts
+    def sign_up(self, account) -> dict:
+        """The user account of `account`'s address, by signing the scheduler's challenge; returns
+        it with a new API token. The signed text is built here from the nonce, never taken from
+        the server, so a scheduler cannot have some other text signed."""
+        nonce = self.post("/users/challenge", {"address": account.address})["nonce"]
+        if not re.fullmatch(r"[0-9a-f]{8,128}", nonce):
+            raise ClientError(f"the scheduler sent a malformed challenge nonce: {nonce[:80]!r}")
+        message = encode_defunct(text=challenge_message(nonce, USER_SIGNUP))
+        signature = "0x" + bytes(Account.sign_message(message, account.key).signature).hex()
+        return self.post("/users/signup", {"address": account.address, "nonce": nonce, "signature": signature})
 
     # apps
     def send_app(self, name: str, arch: str, os_name: str, source: str, checksum: str | None = None,

@@ -40,12 +40,14 @@ class User(SQLModel, table=True):
     name: str = Field(unique=True, index=True, max_length=64)
     is_admin: bool = False
     token_hash: str = Field(unique=True, index=True)  # sha256 of the API token, never the token
+    address: str | None = Field(default=None, unique=True, index=True)  # Ethereum address it proved it holds
 
 
 class UserPublic(SQLModel):
     uid: str
     name: str
     is_admin: bool
+    address: str | None = None
 
 
 # ---------------------------------------------------------------- apps
@@ -295,6 +297,12 @@ class ReplicatePublic(SQLModel):
 
 class ChallengeRequest(SQLModel):
     address: Address
+
+
+class SignupRequest(SQLModel):
+    address: Address
+    nonce: str = Field(min_length=8, max_length=128)
+    signature: SignatureHex
 
 
 class RegisterRequest(SQLModel):

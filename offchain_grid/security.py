@@ -15,6 +15,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def challenge_message(nonce: str) -> str:
-    """Text a worker signs (EIP-191 personal message) to prove it holds its key."""
-    return f"cumulus worker login: {nonce}"
+WORKER_LOGIN = "worker login"
+USER_SIGNUP = "grid account"
+
+
+def challenge_message(nonce: str, purpose: str = WORKER_LOGIN) -> str:
+    """Text a key holder signs (EIP-191 personal message) to prove it holds the key, for `purpose`."""
+    return f"cumulus {purpose}: {nonce}"

@@ -16,6 +16,7 @@ class Settings:
     max_result_bytes: int = 64 * 1024 * 1024  # one result archive
     max_worker_failures: int = 5  # consecutive failures before a worker is blacklisted
     challenge_seconds: float = 300.0  # how long a login nonce stays valid
+    open_signup: bool = True  # anyone proving an Ethereum key may get a (non-admin) user account
     reaper_interval: float | None = None  # defaults to a quarter of the shortest timeout
 
     @property

@@ -28,6 +28,22 @@ def create_user(session: Session, *, name: str, is_admin: bool = False, token: s
     return user, token
 
 
+def sign_up(session: Session, address: str) -> tuple[User, str]:
+    """The account of a proven Ethereum address (created the first time, named after it) and a
+    new API token for it; the previous token stops working."""
+    user = session.exec(select(User).where(User.address == address)).first()
+    if user is None:
+        if session.exec(select(User).where(User.name == address)).first():
+            raise Conflict(f"user name {address!r} is taken by an account not bound to that address")
+        user = User(name=address, address=address, token_hash="")
+    token = new_token()
+    user.token_hash = hash_token(token)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user, token
+
+
 def user_by_token(session: Session, token: str) -> User:
     user = session.exec(select(User).where(User.token_hash == hash_token(token))).first()
     if user is None:

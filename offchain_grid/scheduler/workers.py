@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import secrets
-
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_utils import to_checksum_address
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from ..errors import Unauthorized
-from ..models import Challenge, RegisterRequest, Replicate, Worker, now
+from ..models import RegisterRequest, Replicate, Worker, now
 from ..platform import normalize_arch, normalize_os
-from ..security import challenge_message, hash_token, new_token
+from ..security import WORKER_LOGIN, hash_token, new_token
 from ..statuses import ReplicateStatus
+from . import challenges
 from .leases import release_on_login
 from .settings import Settings
 
 
 def issue_challenge(session: Session, settings: Settings, address: str) -> str:
-    nonce = secrets.token_hex(16)
-    session.add(Challenge(nonce=nonce, address=to_checksum_address(address),
-                          expires_at=now() + settings.challenge_seconds))
-    session.commit()
-    return nonce
+    return challenges.issue(session, settings, address)
 
 
 def register(session: Session, req: RegisterRequest) -> tuple[Worker, str]:
     """Check the signed challenge (used once) and open a session; returns the worker and its token."""
-    address = to_checksum_address(req.address)
-    challenge = session.exec(select(Challenge).where(Challenge.nonce == req.nonce)).first()
-    if challenge is None or challenge.address != address or challenge.expires_at < now():
-        raise Unauthorized("unknown or expired challenge; ask for a new one")
-    session.delete(challenge)
-    try:
-        signer = Account.recover_message(encode_defunct(text=challenge_message(req.nonce)), signature=req.signature)
-    except Exception:  # malformed signatures raise assorted errors from the crypto backends
-        signer = None
-    if signer != address:
-        session.commit()
-        raise Unauthorized("challenge signature does not match the worker address")
+    address = challenges.verify(session, req.address, req.nonce, req.signature, WORKER_LOGIN)
     try:
         arch, os_name = normalize_arch(req.arch), normalize_os(req.os)
     except ValueError as exc:

@@ -1,9 +1,11 @@
 from fastapi import APIRouter
 from sqlmodel import SQLModel
 
-from ...models import UserPublic
-from ...scheduler import users
-from ..deps import AdminDep, SessionDep, UserDep
+from ...errors import Forbidden
+from ...models import ChallengeRequest, SignupRequest, UserPublic
+from ...scheduler import challenges, users
+from ...security import USER_SIGNUP, challenge_message
+from ..deps import AdminDep, SessionDep, SettingsDep, UserDep
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -27,3 +29,27 @@ def create_user(body: UserCreate, session: SessionDep, _admin: AdminDep):
     """Admins create accounts; the token is returned once and stored hashed."""
     user, token = users.create_user(session, name=body.name, is_admin=body.is_admin)
     return UserCreated(uid=user.uid, name=user.name, is_admin=user.is_admin, token=token)
+
+
+class SignupChallenge(SQLModel):
+    nonce: str
+    message: str  # sign this text as an EIP-191 personal message
+
+
+@router.post("/challenge", response_model=SignupChallenge)
+def signup_challenge(body: ChallengeRequest, session: SessionDep, settings: SettingsDep):
+    """A one-time text for the holder of `address` to sign, proving its key to get an account."""
+    if not settings.open_signup:
+        raise Forbidden("this scheduler gives accounts only through its admins")
+    nonce = challenges.issue(session, settings, body.address)
+    return SignupChallenge(nonce=nonce, message=challenge_message(nonce, USER_SIGNUP))
+
+
+@router.post("/signup", response_model=UserCreated)
+def sign_up(body: SignupRequest, session: SessionDep, settings: SettingsDep):
+    """The account bound to a proven address, with a new token (returned once; the last one stops working)."""
+    if not settings.open_signup:
+        raise Forbidden("this scheduler gives accounts only through its admins")
+    address = challenges.verify(session, body.address, body.nonce, body.signature, USER_SIGNUP)
+    user, token = users.sign_up(session, address)
+    return UserCreated(uid=user.uid, name=user.name, is_admin=user.is_admin, address=user.address, token=token)

@@ -38,9 +38,11 @@ class Deployment:
     genesis_hash: str | None = None  # hash of the chain's block 0: tells two chains with one id apart
 
     def save(self, directory: Path = DEPLOYMENTS_DIR) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.network}.json"
-        temporary = path.with_suffix(".json.tmp")  # a crash mid-write never leaves half a file
+        return self.write(directory / f"{self.network}.json")
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")  # a crash mid-write never leaves half a file
         temporary.write_text(json.dumps(asdict(self), indent=2) + "\n")
         temporary.replace(path)
         return path

@@ -62,12 +62,16 @@ class DevChain:
                 self.process.kill()
 
 
-def start_anvil(block_time: float | None = None, accounts: int = 10, log_path: Path | None = None) -> DevChain:
-    """Starts anvil (automine, or a block every `block_time` seconds) and waits until it answers."""
+def start_anvil(block_time: float | None = None, accounts: int = 10, log_path: Path | None = None,
+                chain_id: int | None = None) -> DevChain:
+    """Starts anvil (automine, or a block every `block_time` seconds; its own `chain_id` if
+    given, else 31337) and waits until it answers."""
     port = free_port()
     cmd = [anvil_binary(), "--host", "127.0.0.1", "--port", str(port), "--accounts", str(accounts), "--silent"]
     if block_time:
         cmd += ["--block-time", str(block_time)]
+    if chain_id:
+        cmd += ["--chain-id", str(chain_id)]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
     chain = DevChain(port=port, process=process, keys=dev_keys(accounts))

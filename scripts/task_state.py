@@ -3,9 +3,10 @@
     brownie run scripts/task_state.py main 0x<task id> --network anvil
 """
 
-from oracle.deployment import RLC_UNIT, contract
+from oracle.deployment import contract
 from oracle.hub import TASK_STATUS
 from scripts.helpers import checked_deployment, fail, w3
+from sdk.present import readable
 
 
 def main(task_id: str):
@@ -26,20 +27,10 @@ def main(task_id: str):
             print(f"{name} in block {event['blockNumber']}:")
             for key, value in event["args"].items():
                 if key != "taskId":
-                    print(f"  {key}: {_readable(key, value)}")
+                    print(f"  {key}: {readable(key, value)}")
     if recorded.vanity:
         found = contract(web3, "VanityAddress", recorded.vanity).functions.s_found(raw).call()
         if int(found, 16):
             print(f"vanity address found: {found}")
     return status
 
-
-def _readable(name: str, value) -> str:
-    """Bytes as 0x-hex, amounts in RLC, lists one item after another."""
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_readable(name, item) for item in value) or "-"
-    if isinstance(value, int) and not isinstance(value, bool) and ("reward" in name.lower() or name == "amount"):
-        return f"{value / RLC_UNIT:g} RLC"
-    return str(value)

@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from . import account, wallet
+from . import account, deploy, grid, task, wallet
 
-GROUPS = [wallet.wallet, account.account]
+GROUPS = [deploy.deploy, wallet.wallet, account.account, task.task, grid.grid]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -46,8 +46,8 @@ def cumulus(chain, monkeypatch):
 
 
 def _takes_chain(args) -> bool:
-    """Commands that read the chain get --deployment; `wallet create` and --help do not."""
-    return "--help" not in args and tuple(args[:2]) != ("wallet", "create")
+    """Commands that read the chain get the test's --deployment unless they name one."""
+    return "--help" not in args and "--deployment" not in args and tuple(args[:2]) != ("wallet", "create")
 
 
 def key_env(key) -> dict:

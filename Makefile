@@ -9,7 +9,10 @@ export SOLCX_BINARY_PATH := $(CURDIR)/$(VENV)/solcx
 
 .PHONY: setup test test-contracts test-grid test-oracle test-sdk demo gas bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# schemathesis (the grid's API fuzz test) needs newer hypothesis and pytest than eth-brownie pins: its own venv
+FUZZ_VENV := .venv-fuzz
+
+setup: $(VENV)/.installed node_modules/.installed $(FUZZ_VENV)/.installed
 	@$(PY) toolchain/register_solc.py
 	@$(PY) toolchain/register_networks.py
 	@$(PY) toolchain/check_path.py --warn
@@ -19,6 +22,11 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+$(FUZZ_VENV)/.installed:
+	test -x $(FUZZ_VENV)/bin/python || python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install -q "schemathesis==4.32.5"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Annotated
 
-from pydantic import StringConstraints, conlist, field_validator
+from pydantic import StringConstraints, conlist
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +15,8 @@ Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Bytes32Hex = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
 SignatureHex = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{130}$")]
 CallbackHex = Annotated[str, StringConstraints(pattern=r"^0x([0-9a-fA-F]{2}){0,1024}$")]
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]  # what a client sends: no NUL (PostgreSQL refuses it)
 
 
 # Replicates a job may lose to workers that vanish (crash, reboot, blacklisting) before it gives up:
@@ -113,24 +115,17 @@ class OnChain(SQLModel):
 
 
 class JobCreate(SQLModel):
-    app: str = Field(min_length=1, max_length=128)
-    args: conlist(str, max_length=1000) = Field(default_factory=list)
-    stdin: str | None = Field(default=None, max_length=1_000_000)
-    data: conlist(str, max_length=100) = Field(default_factory=list)
+    app: Text = Field(min_length=1, max_length=128)
+    args: conlist(Text, max_length=1000) = Field(default_factory=list)
+    stdin: Text | None = Field(default=None, max_length=1_000_000)
+    data: conlist(Text, max_length=100) = Field(default_factory=list)
     replication: int = Field(default=1, ge=1, le=32)
     max_wall_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     max_retries: int = Field(default=3, ge=0, le=100)  # replacements after the app failed or disagreed
     max_lost: int = Field(default=DEFAULT_MAX_LOST, ge=0, le=1000)  # replacements after a worker vanished
     deadline: float | None = None
-    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    external_id: Text | None = Field(default=None, min_length=1, max_length=200)
     onchain: OnChain | None = None
-
-    @field_validator("args")
-    @classmethod
-    def _no_nul(cls, value: list[str]) -> list[str]:
-        if any("\x00" in arg for arg in value):
-            raise ValueError("arguments may not contain NUL bytes")
-        return value
 
 
 class JobBatchCreate(SQLModel):
@@ -264,7 +259,9 @@ class Challenge(SQLModel, table=True):
 
 
 class Replicate(SQLModel, table=True):
-    __table_args__ = (Index("ix_replicate_status_id", "status", "id"), Index("ix_replicate_job_worker", "job_id", "worker_id"))
+    __table_args__ = (Index("ix_replicate_status_id", "status", "id"), Index("ix_replicate_job_worker", "job_id", "worker_id"),
+                      # pulls serve the oldest job first, so a replacement does not wait behind every newer job
+                      Index("ix_replicate_status_job", "status", "job_id", "id"))
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(default_factory=new_uid, unique=True, index=True)
     job_id: int = Field(foreign_key="job.id", index=True)
@@ -307,29 +304,29 @@ class SignupRequest(SQLModel):
 
 class RegisterRequest(SQLModel):
     address: Address
-    nonce: str = Field(min_length=8, max_length=128)
+    nonce: Text = Field(min_length=8, max_length=128)
     signature: SignatureHex
-    arch: str = Field(min_length=1, max_length=32)
-    os: str = Field(min_length=1, max_length=32)
-    shared_apps: conlist(str, max_length=100) = Field(default_factory=list)
+    arch: Text = Field(min_length=1, max_length=32)
+    os: Text = Field(min_length=1, max_length=32)
+    shared_apps: conlist(Annotated[Text, Field(max_length=128)], max_length=100) = Field(default_factory=list)
     slots: int = Field(default=1, ge=1, le=1024)
-    hostname: str = Field(default="", max_length=255)
+    hostname: Text = Field(default="", max_length=255)
     # Replicates this process still holds; the worker's other leases are released at once
     # (a restarted worker holds none). None: not said, leases run out on their own.
-    holding: conlist(str, max_length=100_000) | None = None
+    holding: conlist(Annotated[Text, Field(max_length=64)], max_length=100_000) | None = None
 
 
 class AliveRequest(SQLModel):
-    holding: conlist(str, max_length=100_000) = Field(default_factory=list)  # replicate uids still held
+    holding: conlist(Annotated[Text, Field(max_length=64)], max_length=100_000) = Field(default_factory=list)  # uids held
 
 
 class PullRequest(SQLModel):
     max_jobs: int = Field(default=1, ge=1, le=1000)
-    cached: conlist(str, max_length=10_000) = Field(default_factory=list)  # checksums in the worker cache
+    cached: conlist(Annotated[Text, Field(max_length=66)], max_length=10_000) = Field(default_factory=list)  # cached sha256s
 
 
 class ResultUpload(SQLModel):
-    replicate: str
+    replicate: Text = Field(max_length=64)
     digest: Bytes32Hex
     callback_data: CallbackHex = "0x"
     signature: SignatureHex
@@ -337,8 +334,8 @@ class ResultUpload(SQLModel):
 
 
 class FailureReport(SQLModel):
-    replicate: str
-    reason: str = Field(max_length=2000)
+    replicate: Text = Field(max_length=64)
+    reason: Text = Field(max_length=2000)
 
 
 class ReportBatch(SQLModel):

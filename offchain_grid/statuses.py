@@ -47,6 +47,7 @@ class ReplicateEvent(str, Enum):
     AGREE = "agree"
     DISAGREE = "disagree"
     CANCEL = "cancel"
+    DISCARD = "discard"  # its worker was blacklisted: a vote not counted yet no longer counts
 
 
 JOB_FINAL = frozenset({JobStatus.COMPLETED, JobStatus.ERROR, JobStatus.ABORTED})
@@ -72,6 +73,8 @@ REPLICATE_TRANSITIONS: dict[tuple[ReplicateStatus, ReplicateEvent], ReplicateSta
     (ReplicateStatus.RUNNING, ReplicateEvent.CANCEL): ReplicateStatus.ABORTED,
     (ReplicateStatus.DONE, ReplicateEvent.AGREE): ReplicateStatus.VALID,
     (ReplicateStatus.DONE, ReplicateEvent.DISAGREE): ReplicateStatus.INVALID,
+    (ReplicateStatus.RUNNING, ReplicateEvent.DISCARD): ReplicateStatus.FAILED,
+    (ReplicateStatus.DONE, ReplicateEvent.DISCARD): ReplicateStatus.FAILED,
 }
 
 

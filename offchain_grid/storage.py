@@ -71,6 +71,13 @@ class BlobStore:
         target.parent.mkdir(exist_ok=True)
         os.replace(tmp, target)
 
+    def remove(self, checksum: str) -> bool:
+        try:
+            self.path(checksum).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
     def open(self, checksum: str) -> Path:
         path = self.path(checksum)
         if not path.is_file():

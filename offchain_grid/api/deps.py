@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from ..errors import Forbidden, TooLarge, Unauthorized
+from ..errors import Forbidden, Unauthorized
 from ..models import User, Worker
 from ..scheduler.settings import Settings
 from ..scheduler.users import user_by_token
@@ -54,20 +54,6 @@ def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
 
 def current_worker(request: Request, session: SessionDep) -> Worker:
     return worker_by_session(session, _bearer(request))
-
-
-def upload_limit(request: Request, settings: SettingsDep) -> None:
-    """Refuse an oversized upload from its Content-Length before reading the body."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > settings.max_upload_bytes + 64 * 1024:
-        raise TooLarge(f"upload exceeds the limit of {settings.max_upload_bytes} bytes")
-
-
-def report_limit(request: Request, settings: SettingsDep) -> None:
-    """A report batch may carry results of up to twice the archive limit (base64 adds a third)."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > 2 * settings.max_result_bytes:
-        raise TooLarge(f"report exceeds {2 * settings.max_result_bytes} bytes; send fewer results per batch")
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -9,14 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlmodel import Session
 
 from ..db import make_engine, writer_lock
 from ..errors import GridError
+from ..models import NO_NUL
 from ..scheduler.leases import grant_restart_grace, sweep
 from ..scheduler.settings import Settings
 from ..storage import BlobStore
+from .limits import MULTIPART_SLACK, RequestLimits, report_limit
+from .openapi import describe_errors
 from .routes import apps, datas, jobs, users, worker_protocol, workers
 
 log = logging.getLogger("xw.scheduler")
@@ -45,6 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.store = BlobStore(settings.data_dir)
     for module in (users, apps, datas, jobs, workers, worker_protocol):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(RequestLimits, limit_for=_body_limits(settings))
+    describe_errors(app)
 
     @app.exception_handler(GridError)
     async def grid_error(_request: Request, exc: GridError):
@@ -57,6 +62,12 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(status_code=503, content={"detail": "the database could not complete the request; retry"},
                             headers={"Retry-After": "1"})
 
+    @app.exception_handler(DataError)
+    async def database_refused_value(_request: Request, exc: DataError):
+        # Input the validation missed (an out-of-range number, a character the database cannot store).
+        log.warning("database refused a value, answered 422: %s", str(exc.orig).strip().splitlines()[0])
+        return JSONResponse(status_code=422, content={"detail": "invalid input: a value the database cannot store"})
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError):
         return JSONResponse(status_code=422, content={"detail": _one_line(exc.errors())})
@@ -68,11 +79,30 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def _body_limits(settings: Settings):
+    """Per route: (largest body, whether it is parsed in memory). Uploads stream to disk; JSON does not."""
+    uploads = settings.max_upload_bytes + MULTIPART_SLACK
+    reports = report_limit(settings.max_result_bytes)
+    upload_paths = {f"{API_PREFIX}/apps", f"{API_PREFIX}/datas"}
+
+    def limit_for(method: str, path: str) -> tuple[int, bool]:
+        if method == "POST" and path in upload_paths:
+            return uploads, False
+        if path == f"{API_PREFIX}/worker/reports":
+            return reports, True
+        return settings.max_request_bytes, True
+
+    return limit_for
+
+
 def _one_line(errors) -> str:
     parts = []
     for err in errors[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        message = str(err.get("msg"))
+        if (err.get("ctx") or {}).get("pattern") == NO_NUL:
+            message = "NUL characters are not allowed"
+        parts.append(f"{where}: {message}" if where else message)
     return "invalid request: " + "; ".join(parts)
 
 

@@ -24,12 +24,14 @@ DEFAULT_DB_URL = "sqlite:///xw-scheduler.db"
 @click.option("--lease-seconds", default=60.0, show_default=True, help="Lease of a replicate, renewed by alive signals.")
 @click.option("--alive-timeout", default=60.0, show_default=True, help="Silence after which a worker is LOST.")
 @click.option("--max-upload-mb", default=256, show_default=True, help="Largest app or data upload.")
+@click.option("--max-result-mb", default=64, show_default=True,
+              help="Largest result archive (a report batch may carry twice this).")
 @click.option("--max-worker-failures", default=5, show_default=True, help="Consecutive failures before blacklisting.")
 @click.option("--signup/--no-signup", default=True, show_default=True,
               help="Give a user account to whoever proves an Ethereum key (a signed challenge).")
 @click.option("--log-level", default="warning", show_default=True)
-def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_upload_mb, max_worker_failures,
-              signup, log_level):
+def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_upload_mb, max_result_mb,
+              max_worker_failures, signup, log_level):
     """Serve the scheduler's HTTP API (OpenAPI at /openapi.json).
 
     \b
@@ -47,8 +49,8 @@ def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_up
         path = sqlite_path(db_url)
         data_dir = (path.parent if path else Path(".")) / "xw-data"
     settings = Settings(db_url=db_url, data_dir=data_dir, lease_seconds=lease_seconds, alive_timeout=alive_timeout,
-                        max_upload_bytes=max_upload_mb * 1024 * 1024, max_worker_failures=max_worker_failures,
-                        open_signup=signup)
+                        max_upload_bytes=max_upload_mb * 1024 * 1024, max_result_bytes=max_result_mb * 1024 * 1024,
+                        max_worker_failures=max_worker_failures, open_signup=signup)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"scheduler on http://{host}:{port} (db {_redact(db_url)}, data {data_dir})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), access_log=False)

@@ -13,13 +13,13 @@ from ..platform import normalize_arch, normalize_os
 from ..statuses import JOB_FINAL
 from ..storage import BlobStore
 from .access import require_change, require_read
+from .blobs import release
+from .names import check_app_name
 from .sources import check_access, take_source
 from .users import user_names
 
 def _check_name(session: Session, name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 128 or "/" in name or name.startswith("."):
-        raise InvalidInput(f"invalid app name {name!r}: 1 to 128 characters, no '/', not starting with '.'")
+    name = check_app_name(name)
     if session.exec(select(App).where(App.name == name)).first():
         raise Conflict(f"an app named {name!r} already exists")
     return name
@@ -45,7 +45,7 @@ def register_shared(session: Session, *, owner: User, name: str, image: str | No
                     access: str = "public", network: bool = False) -> App:
     """A SHARED app: provided by workers that declare it (a Docker image, a local tool)."""
     name = _check_name(session, name)
-    if image is not None and (not image.strip() or any(c.isspace() for c in image)):
+    if image is not None and (not image.strip() or any(c.isspace() or c == "\x00" for c in image)):
         raise InvalidInput(f"invalid Docker image name {image!r}")
     app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=check_access(access),
               network=network)
@@ -59,10 +59,15 @@ def _save(session: Session, app: App) -> App:
     return app
 
 
+def lookup_app(session: Session, ref: str) -> App | None:
+    """The app whose uid is `ref`, else the one named `ref` (names never look like uids)."""
+    return session.exec(select(App).where(App.uid == ref)).first() or \
+        session.exec(select(App).where(App.name == ref)).first()
+
+
 def find_app(session: Session, user: User, ref: str) -> App:
     """An app by uid or name that `user` may use."""
-    app = session.exec(select(App).where(or_(App.uid == ref, App.name == ref))).first()
-    return require_read(user, app, "app", ref)
+    return require_read(user, lookup_app(session, ref), "app", ref)
 
 
 def list_apps(session: Session, user: User) -> list[App]:
@@ -84,6 +89,8 @@ def remove_app(session: Session, store: BlobStore, user: User, ref: str) -> App:
         session.add(job)
     session.delete(app)
     session.commit()
+    if app.uri == f"blob:{app.checksum}":
+        release(session, store, app.checksum)
     return app
 
 

@@ -19,6 +19,7 @@ from ..errors import GridError
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore
+from .discard import discard_blacklisted
 from .lifecycle import blacklist, lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
 from .matching import signing_target
 from .settings import Settings
@@ -53,6 +54,7 @@ def receive(session: Session, store: BlobStore, settings: Settings, worker: Work
     accepted, rejected = [], []
     with session.no_autoflush:
         rows = _Batch(session, worker, [item.replicate for item in [*batch.results, *batch.failures]])
+        already = {w.id for w in rows.workers.values() if w.blacklisted}
         for item in [*batch.results, *batch.failures]:
             try:
                 if isinstance(item, ResultUpload):
@@ -64,6 +66,7 @@ def receive(session: Session, store: BlobStore, settings: Settings, worker: Work
                 rejected.append({"replicate": item.replicate, "reason": str(exc)})
     session.add(worker)
     session.commit()
+    discard_blacklisted(session, {w.id for w in rows.workers.values() if w.blacklisted} - already)
     return {"accepted": accepted, "rejected": rejected}
 
 

@@ -8,11 +8,13 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..archive import check_file_name
-from ..errors import Conflict
-from ..models import App, Data, DataPublic, Job, User
+from ..errors import Conflict, InvalidInput
+from ..models import Data, DataPublic, Job, User
 from ..statuses import JOB_FINAL
 from ..storage import BlobStore, normalize_checksum
 from .access import require_change, require_read
+from .blobs import release
+from .names import looks_like_uid
 from .sources import check_access, take_source
 from .users import user_names
 
@@ -21,6 +23,8 @@ def register_data(session: Session, store: BlobStore, *, owner: User, name: str,
                   uri: str | None = None, checksum: str | None = None, size: int | None = None,
                   access: str = "private", max_bytes: int) -> Data:
     name = check_file_name(name)
+    if looks_like_uid(name):
+        raise InvalidInput(f"data name {name!r} looks like a uid; data are referred to by uid, choose another name")
     check_access(access)
     uri, checksum, stored_size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
                                              kind="data", noun="data")
@@ -53,11 +57,8 @@ def remove_data(session: Session, store: BlobStore, user: User, uid: str) -> Dat
         raise Conflict(f"data {uid!r} is read by unfinished jobs; abort them or wait")
     session.delete(data)
     session.commit()
-    if data.checksum and data.uri == f"blob:{data.checksum}":
-        still_used = session.exec(select(Data).where(Data.checksum == data.checksum)).first() or \
-            session.exec(select(App).where(App.checksum == data.checksum)).first()
-        if not still_used and store.has(data.checksum):
-            store.path(data.checksum).unlink()
+    if data.uri == f"blob:{data.checksum}":
+        release(session, store, data.checksum)
     return data
 
 

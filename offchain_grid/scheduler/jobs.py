@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from ..errors import InvalidInput, NotFound
@@ -10,6 +10,7 @@ from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, JobRe
                       ResultPublic, SignaturePublic, User, Worker, new_uid, now)
 from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
+from .apps import lookup_app
 from .lifecycle import finish, lock_jobs
 from .users import user_names
 
@@ -68,7 +69,7 @@ def _known_external_ids(session: Session, owner: User, requests: list[JobCreate]
 
 
 def _usable_app(session: Session, user: User, ref: str) -> App:
-    app = session.exec(select(App).where(or_(App.uid == ref, App.name == ref))).first()
+    app = lookup_app(session, ref)
     if app is None or not may_read(user, app.owner_id, app.access):
         raise NotFound(f"unknown app {ref!r}: register it with `xw sendapp` first")
     return app

@@ -85,7 +85,7 @@ def _candidate_query(docker: bool, with_checksums: bool):
                    Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
                    ~exists().where(_MINE.job_id == Replicate.job_id, _MINE.worker_id == bindparam("worker_id"),
                                    _MINE.status.in_(VOTING)))
-            .order_by(Replicate.id).limit(bindparam("window")))
+            .order_by(Replicate.job_id, Replicate.id).limit(bindparam("window")))  # oldest job first
 
 
 def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int]) -> set[int]:

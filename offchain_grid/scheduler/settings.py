@@ -14,6 +14,7 @@ class Settings:
     alive_timeout: float = 60.0  # a worker silent for this long is marked LOST
     max_upload_bytes: int = 256 * 1024 * 1024  # apps and data
     max_result_bytes: int = 64 * 1024 * 1024  # one result archive
+    max_request_bytes: int = 32 * 1024 * 1024  # any other request body (a batch of jobs, a pull)
     max_worker_failures: int = 5  # consecutive failures before a worker is blacklisted
     challenge_seconds: float = 300.0  # how long a login nonce stays valid
     open_signup: bool = True  # anyone proving an Ethereum key may get a (non-admin) user account

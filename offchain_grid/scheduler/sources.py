@@ -27,6 +27,8 @@ def take_source(store: BlobStore, *, stream: BinaryIO | None, uri: str | None, c
     if stream is not None:
         checksum, size = store.put_stream(stream, max_bytes=max_bytes, expected=checksum)
         return f"blob:{checksum}", checksum, size
+    if "\x00" in uri or any(c.isspace() for c in uri) or len(uri) > 2048:
+        raise InvalidInput(f"{kind} URI must be at most 2048 characters, without spaces or NUL")
     if urlparse(uri).scheme not in URI_SCHEMES:
         raise InvalidInput(f"{kind} URI must use one of {', '.join(URI_SCHEMES)}: {uri!r}")
     return uri, normalize_checksum(checksum) if checksum else None, None

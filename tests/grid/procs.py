@@ -56,8 +56,10 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05, what: s
 
 
 class Scheduler:
-    def __init__(self, tmp: Path, db_url: str, lease: float = 2.0, alive: float = 2.0, extra: tuple = ()):
+    def __init__(self, tmp: Path, db_url: str, lease: float = 2.0, alive: float = 2.0, extra: tuple = (),
+                 env: dict | None = None):
         self.tmp, self.db_url = tmp, db_url
+        self.env = {**os.environ, **(env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = ["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--db", db_url,
@@ -67,7 +69,7 @@ class Scheduler:
         self.log = tmp / f"scheduler-{self.port}.log"
 
     def start(self) -> "Scheduler":
-        self.proc = subprocess.Popen([sys.executable, "-m", "offchain_grid.cli", *self.args],
+        self.proc = subprocess.Popen([sys.executable, "-m", "offchain_grid.cli", *self.args], env=self.env,
                                      stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         wait_until(self._healthy, 30, what=f"scheduler on {self.url}")
         return self

@@ -177,3 +177,72 @@ def test_openapi_is_served(served):
     scheduler, *_ = served
     spec = requests.get(scheduler.url + "/openapi.json").json()
     assert "/api/v1/jobs" in spec["paths"] and "/api/v1/worker/pull" in spec["paths"]
+
+
+@pytest.mark.parametrize("method, path, kwargs", [
+    ("GET", "/jobs?status=%00", {}),
+    ("GET", "/jobs/%00abc", {}),
+    ("GET", "/apps/ls%00", {}),
+    ("GET", "/datas?checksum=ab%00", {}),
+    ("GET", "/jobs?limit=-1", {}),
+    ("GET", "/jobs?limit=0", {}),
+    ("GET", "/jobs?limit=99999999999999999999999", {}),
+    ("GET", "/jobs?offset=-5", {}),
+    ("GET", "/jobs?offset=9223372036854775808", {}),
+    ("GET", "/jobs?limit=ten", {}),
+    ("POST", "/jobs", {"json": {"app": "ls\u0000"}}),
+    ("POST", "/jobs", {"json": {"app": "ls", "stdin": "a\u0000b"}}),
+    ("POST", "/jobs", {"json": {"app": "ls", "external_id": "x\u0000"}}),
+    ("POST", "/jobs", {"json": {"app": "ls", "data": ["\u0000"]}}),
+    ("POST", "/jobs", {"json": {"app": "ls", "args": ["\u0000"]}}),
+    ("POST", "/jobs/batch", {"json": {"jobs": [{"app": "ls", "stdin": "\u0000"}]}}),
+    ("POST", "/users", {"json": {"name": "eve\u0000"}}),
+    ("POST", "/apps", {"data": {"name": "nul\u0000app", "type": "SHARED"}}),
+    ("POST", "/apps", {"data": {"name": "docker-nul", "type": "SHARED", "image": "busybox\u0000"}}),
+    ("POST", "/apps", {"data": {"name": "uri-nul", "arch": "x86_64", "os": "linux", "uri": "http://x/\u0000"}}),
+    ("POST", "/datas", {"data": {"name": "d.txt", "uri": "http://x/\u0000"}}),
+])
+def test_nul_characters_and_paging_values_are_4xx(served, unchanged, method, path, kwargs):
+    scheduler, *_ = served
+    response = requests.request(method, scheduler.url + "/api/v1" + path, timeout=30,
+                                headers={"Authorization": f"Bearer {TOKEN}"}, **kwargs)
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and detail
+
+
+@pytest.mark.parametrize("name", ["0b7c4f1e-1111-4a2b-9c3d-5e6f7a8b9c0d", "0B7C4F1E11114A2B9C3D5E6F7A8B9C0D",
+                                  " 0b7c4f1e-1111-4a2b-9c3d-5e6f7a8b9c0d ", "tab\tname", "zero\u200bwidth"])
+def test_app_names_cannot_pass_for_uids_or_hide_characters(served, unchanged, name):
+    _, alice, *_ = served
+    message = refused(lambda: alice.send_app(name, "x86_64", "linux", "/bin/ls"), 422, "invalid app name")
+    assert "uid" in message or "control or invisible" in message
+
+
+def test_an_app_named_after_another_apps_uid_is_refused_and_uids_win(served, unchanged):
+    _, alice, bob, app, _, _ = served
+    refused(lambda: bob.send_app(app["uid"], "x86_64", "linux", "/bin/echo"), 422, "looks like a uid")
+    assert bob.get(f"/apps/{app['uid']}")["name"] == "ls"  # a uid is looked up as a uid first
+
+
+def test_data_names_cannot_pass_for_uids(served, unchanged, tmp_path):
+    _, alice, *_ = served
+    small = tmp_path / "small.txt"
+    small.write_text("hello")
+    refused(lambda: alice.send_data(str(small), name="0b7c4f1e-1111-4a2b-9c3d-5e6f7a8b9c0d"), 422, "looks like a uid")
+
+
+def test_removing_data_keeps_content_others_refer_to(served, tmp_path):
+    """Bob uploads the very bytes of Alice's data and of her app, then removes his copy: hers stay."""
+    _, alice, bob, app, _, tmp = served
+    content = tmp_path / "shared.bin"
+    content.write_bytes(b"the same bytes for everyone\n")
+    mine = alice.send_data(str(content), name="mine.bin")
+    theirs = bob.send_data(str(content), name="theirs.bin")
+    app_copy = bob.send_data("/bin/ls", name="ls-copy")
+    for data in (theirs, app_copy):
+        bob.request("DELETE", f"/datas/{data['uid']}")
+    assert alice.request("GET", f"/datas/{mine['uid']}/content").content == content.read_bytes()
+    assert alice.request("GET", f"/apps/{app['uid']}/file").content == open("/bin/ls", "rb").read()
+    alice.request("DELETE", f"/datas/{mine['uid']}")
+    assert not (tmp / "blobs" / mine["checksum"][:2] / mine["checksum"]).exists()  # the last reference went

@@ -1,17 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from ...errors import InvalidInput, NotFound
 from ...models import AppPublic
 from ...scheduler import apps
-from ..deps import SessionDep, SettingsDep, StoreDep, UserDep, upload_limit
+from ..deps import SessionDep, SettingsDep, StoreDep, UserDep
 
 router = APIRouter(prefix="/apps", tags=["apps"])
 
 
-@router.post("", response_model=AppPublic, status_code=201, dependencies=[Depends(upload_limit)])
+@router.post("", response_model=AppPublic, status_code=201)
 def register_app(session: SessionDep, store: StoreDep, settings: SettingsDep, user: UserDep,
                  name: Annotated[str, Form()], type: Annotated[str, Form()] = "DEPLOYABLE",
                  arch: Annotated[str | None, Form()] = None, os: Annotated[str | None, Form()] = None,

@@ -1,17 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
 from ...models import DataPublic
 from ...scheduler import datas
-from ..deps import SessionDep, SettingsDep, StoreDep, UserDep, upload_limit
+from ..deps import SessionDep, SettingsDep, StoreDep, UserDep
 
 router = APIRouter(prefix="/datas", tags=["datas"])
 
 
-@router.post("", response_model=DataPublic, status_code=201, dependencies=[Depends(upload_limit)])
+@router.post("", response_model=DataPublic, status_code=201)
 def register_data(session: SessionDep, store: StoreDep, settings: SettingsDep, user: UserDep,
                   name: Annotated[str, Form()], uri: Annotated[str | None, Form()] = None,
                   checksum: Annotated[str | None, Form()] = None, access: Annotated[str, Form()] = "private",

@@ -1,4 +1,6 @@
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
@@ -25,8 +27,11 @@ def submit_batch(body: JobBatchCreate, session: SessionDep, user: UserDep):
 
 
 @router.get("", response_model=list[JobPublic])
-def list_jobs(session: SessionDep, user: UserDep, status: str | None = None, limit: int = 1000, offset: int = 0):
-    return jobs.job_public(session, jobs.list_jobs(session, user, status, min(limit, 10_000), offset))
+def list_jobs(session: SessionDep, user: UserDep, status: Annotated[str | None, Query(max_length=16)] = None,
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+              offset: Annotated[int, Query(ge=0, le=2**53)] = 0):
+    """Your jobs (all of them for an admin), oldest first, `limit` at a time from `offset`."""
+    return jobs.job_public(session, jobs.list_jobs(session, user, status, limit, offset))
 
 
 @router.get("/counts", response_model=dict[str, int])

@@ -1,8 +1,8 @@
 from fastapi import APIRouter
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from ...errors import Forbidden
-from ...models import ChallengeRequest, SignupRequest, UserPublic
+from ...models import ChallengeRequest, SignupRequest, Text, UserPublic
 from ...scheduler import challenges, users
 from ...security import USER_SIGNUP, challenge_message
 from ..deps import AdminDep, SessionDep, SettingsDep, UserDep
@@ -11,7 +11,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 class UserCreate(SQLModel):
-    name: str
+    name: Text = Field(min_length=1, max_length=64)
     is_admin: bool = False
 
 

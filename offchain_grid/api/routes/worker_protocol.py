@@ -1,6 +1,6 @@
 """What workers call: login by key, alive signals, pull, reports, blob downloads."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import SQLModel
 
@@ -9,7 +9,7 @@ from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterReque
 from ...scheduler import collector, matching, workers
 from ...security import challenge_message
 from ...storage import normalize_checksum
-from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep, report_limit
+from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep
 
 router = APIRouter(prefix="/worker", tags=["worker protocol"])
 
@@ -56,7 +56,7 @@ def pull(body: PullRequest, session: SessionDep, settings: SettingsDep, worker: 
     return JSONResponse({"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
 
 
-@router.post("/reports", dependencies=[Depends(report_limit)])
+@router.post("/reports")
 def reports(body: ReportBatch, session: SessionDep, store: StoreDep, settings: SettingsDep, worker: WorkerDep):
     """Results and failures in one batch; each is accepted or rejected on its own."""
     return JSONResponse(collector.receive(session, store, settings, worker, body))

@@ -57,7 +57,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run_grid(jobs: int, workers: int, slots: int, tmp: Path) -> dict:
+def run_grid(jobs: int, workers: int, slots: int, tmp: Path, unconfined: bool = False) -> dict:
     from sqlmodel import Session
 
     from offchain_grid.db import make_engine
@@ -84,7 +84,8 @@ def run_grid(jobs: int, workers: int, slots: int, tmp: Path) -> dict:
         for i in range(workers):
             procs.append(subprocess.Popen(
                 [*python, "worker", "--scheduler", url, "--workdir", str(tmp / f"w{i}"), "--slots", str(slots),
-                 "--poll-interval", "0.05", "--log-level", "error", "--no-docker"],
+                 "--poll-interval", "0.05", "--log-level", "error", "--no-docker",
+                 *(["--unconfined"] if unconfined else [])],
                 env={**os.environ, "XW_WORKER_PRIVATE_KEY": KEYS[i]}, stderr=subprocess.DEVNULL))
         while len(client.get("/workers")) < workers:
             time.sleep(0.05)
@@ -153,13 +154,18 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=8,
                         help="parallel jobs per worker (grid slots, Dask threads per worker)")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--unconfined", action="store_true",
+                        help="also run the grid with unconfined workers, to show what confinement costs per job")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    tmp = Path(tempfile.mkdtemp(prefix="grid-bench-"))
-    try:
-        grid = run_grid(args.jobs, args.workers, args.slots, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    runs = {}
+    for unconfined in ([False, True] if args.unconfined else [False]):
+        tmp = Path(tempfile.mkdtemp(prefix="grid-bench-"))
+        try:
+            runs[unconfined] = run_grid(args.jobs, args.workers, args.slots, tmp, unconfined)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    grid = runs[False]
     dask = None if args.skip_dask else run_dask(args.jobs, args.workers, args.slots)
     print(f"{args.jobs} x /bin/true, {args.workers} workers x {args.slots} parallel jobs, {os.cpu_count()} cores, "
           f"load average before the run {load_before:.1f}")
@@ -174,6 +180,12 @@ def main() -> None:
             line += f"{dask[key]:>20.2f}{ratio:>8.2f}"
         print(line)
     print(f"grid workers' CPU per job (with the jobs themselves): {grid['worker_cpu_ms_per_job']:.2f} ms")
+    if True in runs:
+        loose = runs[True]
+        print(f"unconfined workers, same run: {loose['jobs_per_s']:.1f} jobs/s (confined / unconfined "
+              f"{grid['jobs_per_s'] / loose['jobs_per_s']:.2f}), p50 {loose['p50_ms']:.0f} ms, workers' CPU per job "
+              f"{loose['worker_cpu_ms_per_job']:.2f} ms (confinement adds "
+              f"{grid['worker_cpu_ms_per_job'] - loose['worker_cpu_ms_per_job']:.2f} ms)")
     print(f"grid submit of all jobs took {grid['submit_s']:.2f}s (batches of 500 over HTTP)")
 
 

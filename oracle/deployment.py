@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.logs import DISCARD
 
 from . import artifacts
 from .errors import DeploymentMissing, TransactionFailed, WrongChain
@@ -143,16 +144,23 @@ def deploy_all(w3: Web3, deployer, network: str, rlc_address: str | None = None)
 def register_app(w3: Web3, owner, deployment: Deployment, price: int, checksum_hex: str | None, uri: str) -> int:
     hub = contract(w3, "Hub", deployment.hub)
     checksum = bytes.fromhex(checksum_hex) if checksum_hex else bytes(32)
-    transact(w3, owner, hub.functions.registerApp(price, checksum, uri))
-    return hub.functions.s_appCount().call()
+    receipt = transact(w3, owner, hub.functions.registerApp(price, checksum, uri))
+    return _registered_id(hub.events.AppRegistered(), receipt, "app")
 
 
 def register_pool(w3: Web3, owner, deployment: Deployment, *, price: int, oracle: str, owner_fee_bps: int,
                   min_stake: int, max_duration: int) -> int:
     hub = contract(w3, "Hub", deployment.hub)
     config = (owner.address, price, owner_fee_bps, to_checksum_address(oracle), min_stake, max_duration)
-    transact(w3, owner, hub.functions.registerPool(config))
-    return hub.functions.s_poolCount().call()
+    receipt = transact(w3, owner, hub.functions.registerPool(config))
+    return _registered_id(hub.events.PoolRegistered(), receipt, "pool")
+
+
+def _registered_id(event, receipt: dict, field: str) -> int:
+    """The new id from the registration's own event: a counter read afterwards may already
+    count someone else's registration on a shared chain."""
+    [log] = event.process_receipt(receipt, errors=DISCARD)
+    return log["args"][field]
 
 
 def join_pool(w3: Web3, worker, deployment: Deployment, pool: int, stake: int) -> None:

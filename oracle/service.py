@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shlex
 import tarfile
 import threading
 import time
@@ -21,6 +20,7 @@ from web3 import Web3
 from offchain_grid.client import ClientError, GridClient
 from offchain_grid.contribution import to_bytes32
 
+from .arguments import app_arguments
 from .deployment import Deployment
 from .errors import TransactionFailed
 from .hub import REQUEST_FIELDS, TASK_STATUS, RevertExplainer, compact_signature, hub_contract, request_for_call
@@ -130,7 +130,7 @@ class Oracle:
         app_name = self._checked_asset("app", request["app"])
         data = [self._checked_asset("dataset", request["dataset"])] if request["dataset"] else []
         try:
-            args = shlex.split(task.params)
+            args = app_arguments(task.params)
         except ValueError as exc:
             raise Rejection(f"parameters are not valid arguments: {exc}") from None
         job_deadline = task.deadline - self.settings.finalize_margin

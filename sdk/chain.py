@@ -31,6 +31,13 @@ class Chain:
     def rlc(self) -> Contract:
         return contract(self.w3, "RLC", self.deployment.rlc)
 
+    def record(self, getter: str, *args) -> dict:
+        """A Hub getter's struct by field name (the ABI's names), not by position."""
+        function = getattr(self.hub.functions, getter)
+        names = [output["name"] for output in function.abi["outputs"]]
+        values = function(*args).call()
+        return dict(zip(names, values if isinstance(values, (list, tuple)) else [values]))
+
     def checked(self) -> "Chain":
         self.deployment.check(self.w3, self.url)
         return self

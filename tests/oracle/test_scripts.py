@@ -11,6 +11,7 @@ from pathlib import Path
 
 from oracle.deployment import RLC_UNIT, contract, fund, Deployment
 from oracle.devchain import start_anvil
+from oracle.embedded import start_grid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,10 +38,27 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
         out = brownie("scripts/deploy.py", env=env).stdout  # a rerun reuses what it deployed
         assert f"Hub {deployment.hub}\nalready deployed on this chain" in out
         w3 = chain.web3()
-        for key in chain.keys[4:8]:  # the user and the workers need RLC on a live network
-            fund(w3, chain.keys[0], key.address, rlc=200 * RLC_UNIT, deployment=deployment)
-        out = brownie("scripts/setup_pool.py", env=env).stdout
-        assert out.count("staked 100 RLC in pool 1") == 3
+        fund(w3, chain.keys[0], chain.keys[4].address, rlc=200 * RLC_UNIT, deployment=deployment)  # the user
+        grid = start_grid(tmp_path / "grid", [])
+        env["XW_SERVER"] = grid.url
+        try:
+            poor = {**env, "CUMULUS_PRIVATE_KEY": keys[9]}  # a funder holding no RLC
+            nonces = [w3.eth.get_transaction_count(k.address) for k in chain.keys]
+            done = brownie("scripts/setup_pool.py", env=poor, ok=False)
+            assert done.returncode == 1 and done.stderr.strip().splitlines()[-1] == (
+                f"error: nothing was sent; missing: 300 RLC more at {chain.keys[9].address} (the funder) "
+                "to bring the workers' stakes to 100 RLC each")
+            assert [w3.eth.get_transaction_count(k.address) for k in chain.keys] == nonces
+            out = brownie("scripts/setup_pool.py", env=env).stdout
+            assert out.count("staked 100 RLC in pool 1 (funded 100 RLC)") == 3
+            first = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
+            again = brownie("scripts/setup_pool.py", env=env).stdout  # a rerun finds and reuses everything
+            assert again.count("already staked in pool 1") == 3
+            assert Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text())) == first
+            grid_apps = [(a["name"], a["owner"]) for a in grid.client().get("/apps")]
+            assert grid_apps == [("vanity", chain.keys[1].address)]  # under the app owner's own account
+        finally:
+            grid.stop()
         out = brownie("scripts/request_task.py", "main", "ab", env=env).stdout
         task_id = out.split("task ")[1].split()[0]
         out = brownie("scripts/task_state.py", "main", task_id, env=env).stdout

@@ -1,0 +1,180 @@
+"""A pool serving the vanity dapp on any chain, set up so that it works the first time and a
+rerun changes nothing: the app on the grid and on chain, the pool, its funded and staked
+workers and the dapp.
+
+Everything already there is found, not counted: the app and the pool through their
+registration events (a counter read after a transaction can count someone else's on a shared
+chain), the workers through their membership, the dapp through the deployment file and its
+code. What the setup would need and lacks (RLC, ETH for gas) is listed before any transaction.
+The deployment file is written after each step, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_utils import to_checksum_address
+
+from offchain_grid.client import ClientError, GridClient
+from oracle.deployment import contract, deploy_contract, fund, join_pool, register_app, register_pool, transact
+
+from .chain import Chain
+from .errors import SdkError
+from .units import format_rlc
+
+# gas units a party's transactions take here, counted twice over for safety
+GAS = {"app_owner": 2 * 150_000, "pool_owner": 2 * 250_000, "worker": 2 * 200_000, "funder": 2 * 2_500_000}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the operator asks for; amounts in nRLC."""
+
+    app_file: Path
+    app_name: str
+    app_price: int
+    pool_price: int
+    owner_fee_bps: int
+    min_stake: int
+    max_duration: int
+    oracle: str
+    trust: int
+    callback_gas: int = 300_000
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.app_file.read_bytes()).hexdigest()
+
+
+@dataclass
+class Roles:
+    """The keys acting: the funder pays for the workers' stakes (and the dapp's deployment)."""
+
+    funder: object
+    app_owner: object
+    pool_owner: object
+    workers: list = field(default_factory=list)
+
+
+def set_up(chain: Chain, roles: Roles, terms: Terms, grid_url: str, save, say=print, on_wait=None) -> None:
+    """Brings the chain and the grid to `terms`; `save()` records the deployment after each step."""
+    shortfalls = missing(chain, roles, terms)
+    if shortfalls:
+        raise SdkError("nothing was sent; missing: " + "; ".join(shortfalls))
+    deployment = chain.deployment
+    grid_app = _grid_app(GridClient(grid_url, None), roles.app_owner, terms)
+    say(f"grid: app {terms.app_name!r} ({grid_app}) owned by {roles.app_owner.address}")
+    deployment.app = find_app(chain, roles.app_owner.address, terms) or register_app(
+        chain.w3, roles.app_owner, deployment, terms.app_price, terms.checksum, terms.app_name)
+    save()
+    say(f"chain: app {deployment.app} ({terms.app_name}, sha256 {terms.checksum[:12]}...)")
+    deployment.pool = _pool(chain, roles.pool_owner, terms, on_wait)
+    save()
+    say(f"chain: pool {deployment.pool} (oracle {terms.oracle})")
+    for worker in roles.workers:
+        say(f"worker {worker.address}: {_staked(chain, roles.funder, worker, terms)}")
+    deployment.vanity = _dapp(chain, roles.funder, terms)
+    save()
+    say(f"chain: VanityAddress {deployment.vanity} (app {deployment.app}, pool {deployment.pool}, trust {terms.trust})")
+
+
+def missing(chain: Chain, roles: Roles, terms: Terms) -> list[str]:
+    """What the setup lacks, each as a phrase naming the address and the amount; [] when it can run."""
+    w3, gas_price = chain.w3, chain.w3.eth.gas_price
+    needs: list[str] = []
+    rlc_to_give, eth_to_give = 0, 0
+    for worker in roles.workers:
+        membership = chain.record("s_workers", worker.address)
+        if _is_member(membership, chain.deployment.pool, terms):
+            continue
+        if membership["pool"] and not membership.get("unlockAt") and not membership.get("leftAt"):
+            needs.append(f"worker {worker.address} to leave pool {membership['pool']} first")
+        rlc_to_give += max(0, terms.min_stake - chain.rlc.functions.balanceOf(worker.address).call())
+        eth_to_give += max(0, GAS["worker"] * gas_price - w3.eth.get_balance(worker.address))
+    funder_rlc = chain.rlc.functions.balanceOf(roles.funder.address).call()
+    if rlc_to_give > funder_rlc:
+        needs.append(f"{format_rlc(rlc_to_give - funder_rlc)} more at {roles.funder.address} (the funder) "
+                     f"to bring the workers' stakes to {format_rlc(terms.min_stake)} each")
+    funder_eth_need = eth_to_give + GAS["funder"] * gas_price
+    for name, account, wanted in (("funder", roles.funder, funder_eth_need),
+                                  ("app owner", roles.app_owner, GAS["app_owner"] * gas_price),
+                                  ("pool owner", roles.pool_owner, GAS["pool_owner"] * gas_price)):
+        have = w3.eth.get_balance(account.address)
+        if have < wanted:
+            needs.append(f"{(wanted - have) / 10**18:.6f} more ETH at {account.address} (the {name}) for gas")
+    return needs
+
+
+def find_app(chain: Chain, owner: str, terms: Terms) -> int | None:
+    """The latest app `owner` registered with this checksum and grid name, if any."""
+    logs = chain.hub.events.AppRegistered().get_logs(from_block=chain.deployment.start_block,
+                                                     argument_filters={"owner": owner})
+    same = [log["args"]["app"] for log in logs
+            if bytes(log["args"]["checksum"]).hex() == terms.checksum and log["args"]["uri"] == terms.app_name]
+    return same[-1] if same else None
+
+
+def find_pool(chain: Chain, owner: str, oracle: str) -> int | None:
+    """The latest pool `owner` registered for this oracle key, if any."""
+    logs = chain.hub.events.PoolRegistered().get_logs(from_block=chain.deployment.start_block,
+                                                      argument_filters={"owner": owner})
+    same = [log["args"]["pool"] for log in logs if log["args"]["config"]["oracle"] == to_checksum_address(oracle)]
+    return same[-1] if same else None
+
+
+def _grid_app(grid: GridClient, app_owner, terms: Terms) -> str:
+    """The app on the grid under the app owner's own account (its address proven by signature)."""
+    grid.http.headers["Authorization"] = f"Bearer {grid.sign_up(app_owner)['token']}"
+    try:
+        existing = grid.get(f"/apps/{terms.app_name}")
+    except ClientError as exc:
+        if exc.status != 404:
+            raise
+        return grid.send_app(terms.app_name, "x86_64", "linux", str(terms.app_file), terms.checksum)["uid"]
+    if existing.get("checksum") != terms.checksum:
+        raise SdkError(f"the grid already has an app {terms.app_name!r} with another checksum "
+                       f"({existing.get('checksum')}); give the new one another name")
+    return existing["uid"]
+
+
+def _pool(chain: Chain, owner, terms: Terms, on_wait) -> int:
+    pool = find_pool(chain, owner.address, terms.oracle)
+    config = (owner.address, terms.pool_price, terms.owner_fee_bps, to_checksum_address(terms.oracle),
+              terms.min_stake, terms.max_duration)
+    if pool is None:
+        return register_pool(chain.w3, owner, chain.deployment, price=terms.pool_price, oracle=terms.oracle,
+                             owner_fee_bps=terms.owner_fee_bps, min_stake=terms.min_stake,
+                             max_duration=terms.max_duration)
+    if tuple(chain.record("s_pools", pool).values()) != config:
+        transact(chain.w3, owner, chain.hub.functions.updatePool(pool, config), on_wait=on_wait)
+    return pool
+
+
+def _is_member(membership: dict, pool: int | None, terms: Terms) -> bool:
+    left = membership.get("unlockAt") or membership.get("leftAt")
+    return bool(pool) and membership["pool"] == pool and not left and membership["stake"] >= terms.min_stake
+
+
+def _staked(chain: Chain, funder, worker, terms: Terms) -> str:
+    if _is_member(chain.record("s_workers", worker.address), chain.deployment.pool, terms):
+        return f"already staked in pool {chain.deployment.pool}"
+    w3 = chain.w3
+    short_rlc = max(0, terms.min_stake - chain.rlc.functions.balanceOf(worker.address).call())
+    short_eth = max(0, GAS["worker"] * w3.eth.gas_price - w3.eth.get_balance(worker.address))
+    fund(w3, funder, worker.address, eth_wei=short_eth, rlc=short_rlc, deployment=chain.deployment)
+    join_pool(w3, worker, chain.deployment, chain.deployment.pool, terms.min_stake)
+    funded = f" (funded {format_rlc(short_rlc)})" if short_rlc else ""
+    return f"staked {format_rlc(terms.min_stake)} in pool {chain.deployment.pool}{funded}"
+
+
+def _dapp(chain: Chain, deployer, terms: Terms) -> str:
+    deployment = chain.deployment
+    if deployment.vanity and chain.w3.eth.get_code(deployment.vanity):
+        dapp = contract(chain.w3, "VanityAddress", deployment.vanity)
+        wired = (dapp.functions.i_app().call(), dapp.functions.i_pool().call(), dapp.functions.i_trust().call())
+        if wired == (deployment.app, deployment.pool, terms.trust):
+            return deployment.vanity
+    return deploy_contract(chain.w3, deployer, "VanityAddress", deployment.hub, deployment.app, deployment.pool,
+                           terms.trust, terms.callback_gas).address

@@ -11,15 +11,14 @@ The deployment file is written after each step, so an interrupted run resumes wh
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eth_utils import to_checksum_address
 
-from offchain_grid.client import ClientError, GridClient
-from oracle.deployment import contract, deploy_contract, fund, join_pool, register_app, register_pool, transact
+from oracle.deployment import contract, deploy_contract, fund, join_pool, register_pool, transact
 
+from .assets import owner_grid, register_app_everywhere
 from .chain import Chain
 from .errors import SdkError
 from .units import format_rlc
@@ -43,10 +42,6 @@ class Terms:
     trust: int
     callback_gas: int = 300_000
 
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.app_file.read_bytes()).hexdigest()
-
 
 @dataclass
 class Roles:
@@ -64,12 +59,12 @@ def set_up(chain: Chain, roles: Roles, terms: Terms, grid_url: str, save, say=pr
     if shortfalls:
         raise SdkError("nothing was sent; missing: " + "; ".join(shortfalls))
     deployment = chain.deployment
-    grid_app = _grid_app(GridClient(grid_url, None), roles.app_owner, terms)
-    say(f"grid: app {terms.app_name!r} ({grid_app}) owned by {roles.app_owner.address}")
-    deployment.app = find_app(chain, roles.app_owner.address, terms) or register_app(
-        chain.w3, roles.app_owner, deployment, terms.app_price, terms.checksum, terms.app_name)
+    grid = owner_grid(grid_url, None, roles.app_owner)
+    app = register_app_everywhere(chain, grid, roles.app_owner, terms.app_file, terms.app_name, terms.app_price)
+    deployment.app = app.chain_id
     save()
-    say(f"chain: app {deployment.app} ({terms.app_name}, sha256 {terms.checksum[:12]}...)")
+    say(f"app {app.chain_id} ({terms.app_name!r}, sha256 {app.checksum[:12]}...) on the grid and on chain, "
+        f"owned by {roles.app_owner.address}")
     deployment.pool = _pool(chain, roles.pool_owner, terms, on_wait)
     save()
     say(f"chain: pool {deployment.pool} (oracle {terms.oracle})")
@@ -107,36 +102,12 @@ def missing(chain: Chain, roles: Roles, terms: Terms) -> list[str]:
     return needs
 
 
-def find_app(chain: Chain, owner: str, terms: Terms) -> int | None:
-    """The latest app `owner` registered with this checksum and grid name, if any."""
-    logs = chain.hub.events.AppRegistered().get_logs(from_block=chain.deployment.start_block,
-                                                     argument_filters={"owner": owner})
-    same = [log["args"]["app"] for log in logs
-            if bytes(log["args"]["checksum"]).hex() == terms.checksum and log["args"]["uri"] == terms.app_name]
-    return same[-1] if same else None
-
-
 def find_pool(chain: Chain, owner: str, oracle: str) -> int | None:
     """The latest pool `owner` registered for this oracle key, if any."""
     logs = chain.hub.events.PoolRegistered().get_logs(from_block=chain.deployment.start_block,
                                                       argument_filters={"owner": owner})
     same = [log["args"]["pool"] for log in logs if log["args"]["config"]["oracle"] == to_checksum_address(oracle)]
     return same[-1] if same else None
-
-
-def _grid_app(grid: GridClient, app_owner, terms: Terms) -> str:
-    """The app on the grid under the app owner's own account (its address proven by signature)."""
-    grid.http.headers["Authorization"] = f"Bearer {grid.sign_up(app_owner)['token']}"
-    try:
-        existing = grid.get(f"/apps/{terms.app_name}")
-    except ClientError as exc:
-        if exc.status != 404:
-            raise
-        return grid.send_app(terms.app_name, "x86_64", "linux", str(terms.app_file), terms.checksum)["uid"]
-    if existing.get("checksum") != terms.checksum:
-        raise SdkError(f"the grid already has an app {terms.app_name!r} with another checksum "
-                       f"({existing.get('checksum')}); give the new one another name")
-    return existing["uid"]
 
 
 def _pool(chain: Chain, owner, terms: Terms, on_wait) -> int:

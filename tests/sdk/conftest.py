@@ -47,7 +47,8 @@ def cumulus(chain, monkeypatch):
 
 def _takes_chain(args) -> bool:
     """Commands that read the chain get the test's --deployment unless they name one."""
-    return "--help" not in args and "--deployment" not in args and tuple(args[:2]) != ("wallet", "create")
+    return ("--help" not in args and "--deployment" not in args
+            and tuple(args[:2]) not in (("wallet", "create"), ("grid", "signup")))
 
 
 def key_env(key) -> dict:

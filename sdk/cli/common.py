@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from web3.exceptions import Web3Exception
 from offchain_grid.errors import GridError
 from oracle.errors import OracleError
 
-from ..chain import Chain, connect
+from ..chain import connect
 from ..errors import SdkError
 from ..keys import load_account
 
@@ -115,6 +114,3 @@ def _prompt(keystore: Path) -> str:
         raise SdkError(f"keystore {keystore} needs its password: set $CUMULUS_KEYSTORE_PASSWORD or --password-file")
     return click.prompt(f"password of {keystore}", hide_input=True)
 
-
-def elapsed_since(started: float) -> str:
-    return f"[{time.monotonic() - started:6.1f}s]"

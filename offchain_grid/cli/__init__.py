@@ -29,7 +29,9 @@ for command in (*verbs.COMMANDS, *server.COMMANDS):
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one clear line and a non-zero exit on any error, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="xw", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="xw", standalone_mode=False)
+        # without standalone mode, click returns the code of a command's Exit instead of raising it
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:

@@ -171,6 +171,9 @@ def test_result_exits_with_the_apps_exit_code_and_status_shows_it(run, grid, tmp
     failed = run("result", uid, "--dir", str(tmp_path / "out"), ok=False)
     assert failed.exit_code == 1 and "exit code 1" in failed.stderr
     assert run("result", uid, "--dir", str(tmp_path / "again"), "--json", ok=False).exit_code == 1
+    command = xw("result", uid, "--dir", str(tmp_path / "command"), env={"XW_SERVER": run.scheduler.url,
+                                                                          "XW_TOKEN": TOKEN})
+    assert command.returncode == 1 and "exit code 1" in command.stderr  # the console command too
     run("sendapp", "true", "DEPLOYABLE", "x86_64", "linux", "/bin/true")
     ok_uid = run("submit", "true", "--wait").stdout.split()[0]
     assert run("status", ok_uid).stdout.startswith(f"{ok_uid} COMPLETED (exit code 0)")

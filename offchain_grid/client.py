@@ -72,9 +72,16 @@ class GridClient:
         with open(source, "rb") as handle:
             return self.request("POST", "/apps", data=form, files={"file": (Path(source).name, handle)}).json()
 
-    def add_docker(self, name: str, image: str, access: str = "public") -> dict:
-        return self.request("POST", "/apps", data={"name": name, "type": "SHARED", "image": image,
-                                                   "access": access}).json()
+    def add_docker(self, name: str, image: str, *, image_id: str | None = None, tarball: str | Path | None = None,
+                   access: str = "public", network: bool = False) -> dict:
+        """A Docker app pinned by `image_id` (sha256:<hex> or hex), or by the image of a `docker save` tarball."""
+        form = {"name": name, "type": "SHARED", "image": image, "access": access, "network": str(network).lower()}
+        if image_id:
+            form["checksum"] = image_id.removeprefix("sha256:")
+        if tarball is None:
+            return self.request("POST", "/apps", data=form).json()
+        with open(tarball, "rb") as handle:
+            return self.request("POST", "/apps", data=form, files={"file": ("image.tar", handle)}).json()
 
     def add_shared(self, name: str, access: str = "public") -> dict:
         return self.request("POST", "/apps", data={"name": name, "type": "SHARED", "access": access}).json()

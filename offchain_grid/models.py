@@ -210,6 +210,7 @@ class JobPublic(SQLModel):
     created_at: float
     completed_at: float | None
     result: ResultPublic | None
+    waiting: str | None = None  # while PENDING: why no connected worker can run it (None when one can)
 
 
 # ---------------------------------------------------------------- workers and replicates

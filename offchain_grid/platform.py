@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import platform
-import shutil
-import subprocess
 
 _ARCH_ALIASES = {
     "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64",
@@ -38,18 +36,3 @@ def host_arch() -> str:
 
 def host_os() -> str:
     return normalize_os(platform.system())
-
-
-def docker_engine_problem(timeout: float = 10.0) -> str | None:
-    """None if a Docker engine answers, else a one-line reason why not."""
-    if shutil.which("docker") is None:
-        return "the docker command is not installed"
-    try:
-        proc = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"],
-                              capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"docker info failed: {exc}"
-    if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return "no Docker engine is available: " + (lines[-1] if lines else f"docker info exited {proc.returncode}")
-    return None

@@ -75,6 +75,7 @@ def _redact(url: str) -> str:
 @click.option("--shared-app", "shared", multiple=True,
               help="Shared app this worker provides: NAME (a command on PATH) or NAME=COMMAND. Repeatable.")
 @click.option("--docker/--no-docker", default=True, show_default=True, help="Offer Docker apps if an engine answers.")
+@click.option("--docker-host", envvar="DOCKER_HOST", help="The Docker engine to use, e.g. unix:///run/docker.sock.")
 @click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between pulls when idle.")
 @click.option("--max-memory-mb", default=4096, show_default=True, help="Address-space limit per job.")
 @click.option("--max-file-mb", default=1024, show_default=True, help="Largest file a job may write.")
@@ -84,8 +85,8 @@ def _redact(url: str) -> str:
                    "you trust. Without it the worker refuses to start where jobs cannot be confined.")
 @click.option("--log-level", default="info", show_default=True)
 @grid_errors
-def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, poll_interval, max_memory_mb,
-           max_file_mb, max_processes, unconfined, log_level):
+def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, docker_host, poll_interval,
+           max_memory_mb, max_file_mb, max_processes, unconfined, log_level):
     """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
 
     A new worker without a key gets one, kept in WORKDIR/worker.key (readable by its owner
@@ -133,6 +134,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     workdir.mkdir(parents=True, exist_ok=True)
     agent = Agent(WorkerConfig(scheduler=scheduler_url, account=account, workdir=workdir.resolve(), slots=slots,
                                cache_mb=cache_mb, shared_apps=tools, poll_interval=poll_interval, docker=docker,
+                               docker_host=docker_host,
                                limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb),
                                confinement=confinement))
     signal.signal(signal.SIGTERM, lambda *_: agent.stop.set())

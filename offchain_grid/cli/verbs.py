@@ -13,6 +13,7 @@ from ..unpack import unpack_result
 from ..client import ClientError
 from .config import client_from, connection_options
 from .output import emit, grid_errors, show
+from .pinning import pinned_image
 
 FINAL = ("COMPLETED", "ERROR", "ABORTED")
 
@@ -51,17 +52,27 @@ def sendapp(spec, checksum, private, network, server, token, as_json):
 @click.command()
 @click.argument("name")
 @click.argument("image")
+@click.option("--image-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The image's `docker save` tarball: pins its id, and travels to workers that lack the image.")
+@click.option("--upload", is_flag=True, help="Save IMAGE from the local engine and send it along (as --image-file).")
 @click.option("--private", is_flag=True, help="Only you (and admins) may use it.")
+@click.option("--network", is_flag=True, help="Its jobs need the network (otherwise they run without any).")
 @connection_options
 @grid_errors
-def adddocker(name, image, private, server, token, as_json):
-    """Register a Docker image as a shared app; workers with a Docker engine run it.
+def adddocker(name, image, image_file, upload, private, network, server, token, as_json):
+    """Register a Docker image as an app, pinned by its image id (the app's checksum).
+
+    IMAGE is an id (sha256:...), or a name the local Docker engine resolves to its id. Workers
+    with a Docker engine run it; those whose engine lacks it load it from the tarball, if sent.
 
     \b
     Example:
-        xw adddocker alpine-echo alpine:3.19
+        xw adddocker hello busybox:1.36 --upload
+        xw adddocker hello sha256:5ff5721... --image-file busybox.tar
     """
-    app = client_from(server, token).add_docker(name, image, "private" if private else "public")
+    with pinned_image(image, image_file, upload) as (image_id, tarball):
+        app = client_from(server, token).add_docker(name, image, image_id=image_id, tarball=tarball,
+                                                    access="private" if private else "public", network=network)
     show(app, as_json, app["uid"])
 
 
@@ -202,7 +213,8 @@ def status(uid, wait, server, token, as_json):
         emit({**job, "exit_code": exit_code}, True)
     else:
         ran = f" (exit code {exit_code})" if exit_code is not None else ""
-        click.echo(f"{job['uid']} {job['status']}{ran}" + (f": {job['error']}" if job["error"] else ""))
+        why = job["error"] or job.get("waiting")
+        click.echo(f"{job['uid']} {job['status']}{ran}" + (f": {why}" if why else ""))
         if job["result"]:
             click.echo(f"digest {job['result']['digest']}, signed by {len(job['result']['signatures'])} worker(s)")
 
@@ -274,7 +286,8 @@ def _wait(client, uid: str, poll: float = 0.2, heartbeat: float = 5.0) -> dict:
         elapsed = time.monotonic() - started
         if job["status"] != last or elapsed - shown_at >= heartbeat:
             still = " (still)" if job["status"] == last else ""
-            click.echo(f"[{elapsed:6.1f}s] {uid} {job['status']}{still}", err=True)
+            why = f": {job['waiting']}" if job.get("waiting") else ""
+            click.echo(f"[{elapsed:6.1f}s] {uid} {job['status']}{still}{why}", err=True)
             last, shown_at = job["status"], elapsed
         if job["status"] in FINAL:
             return job

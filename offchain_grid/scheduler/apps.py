@@ -8,6 +8,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..errors import Conflict, InvalidInput
+from ..images import is_image_id, normalize_image_id, read_saved_image
 from ..models import App, AppPublic, Job, User
 from ..platform import normalize_arch, normalize_os
 from ..statuses import JOB_FINAL
@@ -41,15 +42,53 @@ def register_deployable(session: Session, store: BlobStore, *, owner: User, name
     return _save(session, app)
 
 
-def register_shared(session: Session, *, owner: User, name: str, image: str | None = None,
-                    access: str = "public", network: bool = False) -> App:
-    """A SHARED app: provided by workers that declare it (a Docker image, a local tool)."""
-    name = _check_name(session, name)
-    if image is not None and (not image.strip() or any(c.isspace() or c == "\x00" for c in image)):
-        raise InvalidInput(f"invalid Docker image name {image!r}")
-    app = App(name=name, type="SHARED", image=image, owner_id=owner.id, access=check_access(access),
+def register_shared(session: Session, *, owner: User, name: str, access: str = "public",
+                    network: bool = False) -> App:
+    """A SHARED app without image: a local tool that workers declaring its name provide."""
+    app = App(name=_check_name(session, name), type="SHARED", owner_id=owner.id, access=check_access(access),
               network=network)
     return _save(session, app)
+
+
+def register_docker(session: Session, store: BlobStore, *, owner: User, name: str, image: str,
+                    image_id: str | None = None, stream: BinaryIO | None = None, access: str = "public",
+                    max_bytes: int, network: bool = False) -> App:
+    """A Docker app, pinned by its image id (its checksum): given, or read from an uploaded `docker save`
+    tarball that then travels to workers whose engine lacks the image."""
+    name = _check_name(session, name)
+    if not image.strip() or len(image) > 255 or any(c.isspace() or c == "\x00" for c in image):
+        raise InvalidInput(f"invalid Docker image name {image[:100]!r}")
+    pinned = normalize_image_id(image_id) if image_id else (normalize_image_id(image) if is_image_id(image) else None)
+    if is_image_id(image) and pinned != normalize_image_id(image):
+        raise InvalidInput(f"image {image} and checksum sha256:{pinned} name different images")
+    uri = size = None
+    if stream is not None:
+        uri, checksum, size = take_source(store, stream=stream, uri=None, checksum=None, max_bytes=max_bytes,
+                                          kind="app", noun="a Docker image tarball")
+        try:
+            pinned = _check_tarball(store, checksum, image, pinned)
+        except InvalidInput:
+            release(session, store, checksum)
+            raise
+    if pinned is None:
+        raise InvalidInput(f"Docker app {name!r} must be pinned: give its image id (checksum sha256:<64 hex>, "
+                           "`docker image inspect --format {{.Id}} IMAGE`) or upload its `docker save` tarball")
+    app = App(name=name, type="SHARED", image=image.strip(), checksum=pinned, uri=uri, size=size, owner_id=owner.id,
+              access=check_access(access), network=network)
+    return _save(session, app)
+
+
+def _check_tarball(store: BlobStore, checksum: str, image: str, pinned: str | None) -> str:
+    """The image id the stored tarball holds, once it matches the pin and the name and may run on workers."""
+    saved = read_saved_image(store.path(checksum))
+    if pinned is not None and saved.image_id != pinned:
+        raise InvalidInput(f"the image tarball holds image sha256:{saved.image_id}, not sha256:{pinned}")
+    if not is_image_id(image) and saved.tags and image.strip() not in saved.tags:
+        raise InvalidInput(f"the image tarball holds {', '.join(saved.tags)}, not {image.strip()!r}")
+    if saved.volumes:
+        raise InvalidInput(f"the image declares volumes ({', '.join(saved.volumes)}), which would be writable "
+                           "outside the job directory: rebuild it without VOLUME")
+    return saved.image_id
 
 
 def _save(session: Session, app: App) -> App:
@@ -89,8 +128,8 @@ def remove_app(session: Session, store: BlobStore, user: User, ref: str) -> App:
         session.add(job)
     session.delete(app)
     session.commit()
-    if app.uri == f"blob:{app.checksum}":
-        release(session, store, app.checksum)
+    if app.uri and app.uri.startswith("blob:"):  # the app's file, or its image tarball
+        release(session, store, app.uri[5:])
     return app
 
 

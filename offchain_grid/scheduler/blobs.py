@@ -21,7 +21,7 @@ def referenced(session: Session, checksum: str) -> bool:
     """Whether any data, app, job result or pending vote refers to the blob `checksum` (64 hex)."""
     blob, digest = f"blob:{checksum}", "0x" + checksum
     queries = (select(Data.id).where(Data.checksum == checksum, Data.uri == blob),
-               select(App.id).where(App.checksum == checksum, App.uri == blob),
+               select(App.id).where(App.uri == blob),  # an app's file or a Docker app's image tarball
                select(Job.id).where(Job.result_digest == digest),
                select(Replicate.id).where(Replicate.digest == digest, Replicate.status.in_(_STORED_VOTES)))
     return any(session.exec(query.limit(1)).first() is not None for query in queries)

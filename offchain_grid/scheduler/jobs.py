@@ -12,6 +12,7 @@ from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
 from .apps import lookup_app
 from .lifecycle import finish, lock_jobs
+from .servable import connected, why_unservable
 from .users import user_names
 
 
@@ -119,6 +120,7 @@ def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
     data_uids = _data_uids(session, {i for j in jobs for i in j.data_ids})
     done = [j for j in jobs if j.result_digest]
     signed = _signed_replicates(session, [j.id for j in done])
+    waiting = _waiting(session, [j for j in jobs if j.status == JobStatus.PENDING.value])
     views = []
     for job in jobs:
         result = None
@@ -138,8 +140,18 @@ def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
             data=[data_uids.get(i, "") for i in job.data_ids], status=job.status, error=job.error,
             replication=job.replication, max_wall_seconds=job.max_wall_seconds, max_retries=job.max_retries,
             retries_used=job.retries_used, max_lost=job.max_lost, lost_used=job.lost_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
-            created_at=job.created_at, completed_at=job.completed_at, result=result))
+            created_at=job.created_at, completed_at=job.completed_at, result=result, waiting=waiting.get(job.id)))
     return views
+
+
+def _waiting(session: Session, pending: list[Job]) -> dict[int, str]:
+    """Why each pending job waits, for those no connected worker can run."""
+    if not pending:
+        return {}
+    offer = connected(session)
+    apps = {a.id: a for a in session.exec(select(App).where(App.id.in_({j.app_id for j in pending})))}
+    reasons = {app_id: why_unservable(app, offer) for app_id, app in apps.items()}
+    return {j.id: reasons[j.app_id] for j in pending if reasons.get(j.app_id)}
 
 
 def replicates_of(session: Session, job: Job) -> list[ReplicatePublic]:

@@ -135,9 +135,9 @@ def signing_target(job: Job):
 
 
 def may_download(session: Session, worker: Worker, checksum: str) -> bool:
-    """A worker reads only blobs of the jobs it currently holds."""
-    rows = session.exec(select(Job.data_checksums, App.checksum).join(Replicate, Replicate.job_id == Job.id)
+    """A worker reads only blobs of the jobs it currently holds: their data, their app's file or image tarball."""
+    rows = session.exec(select(Job.data_checksums, App.uri).join(Replicate, Replicate.job_id == Job.id)
                         .join(App, App.id == Job.app_id, isouter=True)
                         .where(Replicate.worker_id == worker.id,
                                Replicate.status == ReplicateStatus.RUNNING.value))
-    return any(checksum == app_sum or checksum in data_sums for data_sums, app_sum in rows)
+    return any(app_uri == f"blob:{checksum}" or checksum in data_sums for data_sums, app_uri in rows)

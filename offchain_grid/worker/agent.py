@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..platform import docker_engine_problem
 from .cache import Cache
 from .client import SchedulerRefused, WorkerClient
 from .confine import Unconfined
+from .docker import DockerEngine
 from .jobdirs import JobDirs
 from .runner import JobFailed, Limits, Sources, run_assignment
 
@@ -35,6 +35,7 @@ class WorkerConfig:
     poll_interval: float = 1.0
     limits: Limits = field(default_factory=Limits)
     docker: bool = False  # declare Docker if an engine answers
+    docker_host: str | None = None  # the engine's address (DOCKER_HOST); None: the client's default
     confinement: object = None  # confine.Confinement, or confine.Unconfined where the operator chose so
 
 
@@ -43,12 +44,15 @@ class Agent:
         self.config = config
         self.stop = threading.Event()
         declared = list(config.shared_apps)
+        self.docker = DockerEngine(config.docker_host, owner=config.account.address)
         if config.docker:
-            problem = docker_engine_problem()
+            problem = self.docker.problem()
             if problem:
                 log.warning("not offering Docker apps: %s", problem)
             else:
                 declared.append("docker")
+                if removed := self.docker.remove_leftovers():
+                    log.warning("removed %d container(s) a previous run of this worker left behind", removed)
         self.declared = sorted(set(declared))
         self.client = WorkerClient(config.scheduler, config.account, shared_apps=self.declared,
                                    slots=config.slots, stop=self.stop, holding=self._holding)
@@ -138,7 +142,8 @@ class Agent:
         try:
             result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
                                     private_key=self.config.account.key, limits=self.config.limits,
-                                    shared_tools=self.config.shared_apps, confinement=self.confinement)
+                                    shared_tools=self.config.shared_apps, confinement=self.confinement,
+                                    docker=self.docker)
             log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
             self.reports.put(("result", result))
         except JobFailed as exc:

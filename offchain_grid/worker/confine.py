@@ -108,13 +108,8 @@ class Confinement:
 
     def prepare(self, job_dir: Path, uid: int | None) -> None:
         """Hand the job directory and everything in it to the slot's uid."""
-        if uid is None:
-            return
-        os.chown(job_dir, uid, uid)
-        os.chmod(job_dir, 0o700)
-        for dirpath, dirnames, filenames in os.walk(job_dir):
-            for name in dirnames + filenames:
-                os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+        if uid is not None:
+            hand_over(job_dir, uid)
 
     def command(self, argv: list[str], *, job_dir: Path, uid: int | None, app: Mount | None,
                 network: bool) -> list[str]:
@@ -184,6 +179,15 @@ class Unconfined:
 
     def reap(self, uid, timeout: float = 0) -> None:
         pass
+
+
+def hand_over(job_dir: Path, uid: int) -> None:
+    """Give the job directory and everything in it to `uid`, readable by it alone (needs root)."""
+    os.chown(job_dir, uid, uid)
+    os.chmod(job_dir, 0o700)
+    for dirpath, dirnames, filenames in os.walk(job_dir):
+        for name in dirnames + filenames:
+            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
 
 
 def job_environment(job_root: str, output_dir: str, callback_file: str, job_uid: str, task_id: str) -> dict:

@@ -13,28 +13,22 @@ import stat
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
-
-import requests
 
 from ..archive import ResultTooLarge, check_file_name, pack_result
 from ..contribution import SigningDomain, callback_data_hash, result_digest, sign_contribution
-from ..errors import GridError, UnsafePath
-from .cache import Cache
-from .confine import Mount, Unconfined, job_environment
+from ..errors import UnsafePath
+from .confine import JOB_ROOT, Mount, Unconfined, hand_over, job_environment
+from .docker import DOCKER_UID, ContainerLimits, DockerEngine, DockerFailed
 from .jobdirs import OUTPUT_DIR, JobDirs, Slot
+from .sources import JobFailed, Sources
 
 log = logging.getLogger("xw.worker")
 MAX_CALLBACK_BYTES = 1024
 CALLBACK_FILE = ".cumulus-callback"
 PRLIMIT = shutil.which("prlimit")
-
-
-class JobFailed(Exception):
-    """The job could not produce a result; the message goes to the scheduler and the user."""
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -43,75 +37,36 @@ class Limits:
     max_output_mb: int = 64  # result archive bound, as the scheduler's
 
 
-@dataclass
-class Sources:
-    """How to fetch content: blobs from the scheduler, others from their URI."""
-
-    cache: Cache
-    blob_chunks: callable  # checksum -> iterator of bytes
-
-    def fetch(self, uri: str | None, checksum: str | None, what: str) -> Path:
-        if not uri:
-            raise JobFailed(f"{what} has no location to fetch it from")
-        if uri.startswith("blob:"):
-            return self._cached(checksum or uri[5:], lambda: self.blob_chunks(checksum or uri[5:]), what)
-        if checksum:
-            return self._cached(checksum, lambda: _uri_chunks(uri), what)
-        # Without a checksum nothing can be verified or cached: fetch it for this job only.
-        path = self.cache.root / f".nochecksum-{os.getpid()}-{time.monotonic_ns()}"
-        with open(path, "wb") as out:
-            for chunk in _uri_chunks(uri):
-                out.write(chunk)
-        return path
-
-    def _cached(self, checksum: str, fetch, what: str) -> Path:
-        try:
-            path = self.cache.get(checksum, fetch)
-            self.cache.verify(path, checksum)
-            return path
-        except GridError as exc:
-            raise JobFailed(f"{what}: {exc}") from None
-        except (OSError, requests.RequestException) as exc:
-            raise JobFailed(f"{what}: download failed: {exc}") from None
-
-
-def _uri_chunks(uri: str):
-    parsed = urlparse(uri)
-    if parsed.scheme == "file":
-        with open(unquote(parsed.path), "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                yield chunk
-    elif parsed.scheme in ("http", "https"):
-        with requests.get(uri, stream=True, timeout=60) as response:
-            response.raise_for_status()
-            yield from response.iter_content(1 << 20)
-    else:
-        raise JobFailed(f"unsupported URI scheme in {uri!r}")
-
-
 def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private_key, limits: Limits,
-                   shared_tools: dict[str, str], confinement=None) -> dict:
+                   shared_tools: dict[str, str], confinement=None, docker: DockerEngine | None = None) -> dict:
     """Execute and sign; returns a ResultUpload dict. Raises JobFailed with a readable reason."""
     confinement = confinement or Unconfined()
     with dirs.lease() as slot:
         io = {name: dirs.io_file(slot.path, name) for name in ("stdin", "stdout", "stderr")}
         io["stdin"].unlink(missing_ok=True)
-        return _run_in(assignment, slot, io, sources, private_key, limits, shared_tools, confinement)
+        try:
+            if assignment["app"].get("image"):
+                image_id = _docker_image(assignment, sources, docker or DockerEngine())
+                _place_inputs(assignment, sources, slot.path, io["stdin"])
+                launch = _docker_launch(image_id, assignment, slot, limits, confinement, docker or DockerEngine())
+            else:
+                if not confinement.enabled:
+                    log.warning("job %s runs UNCONFINED (--unconfined): it can read this worker's files and key",
+                                assignment["job"])
+                command, app_mount = _command(assignment, sources, shared_tools, confinement)
+                _place_inputs(assignment, sources, slot.path, io["stdin"])
+                launch = _sandbox_launch(command, app_mount, assignment, slot, limits, confinement)
+            exit_code = _execute(launch, assignment["max_wall_seconds"], slot, io)
+        except DockerFailed as exc:
+            raise JobFailed(str(exc)) from None
+        return _result(assignment, slot, io, exit_code, limits, private_key)
 
 
-def _run_in(assignment: dict, slot: Slot, io: dict[str, Path], sources: Sources, private_key, limits: Limits,
-            shared_tools: dict[str, str], confinement) -> dict:
-    job_dir = slot.path
-    if not confinement.enabled:
-        log.warning("job %s runs UNCONFINED (--unconfined): it can read this worker's files and key",
-                    assignment["job"])
-    command, app_mount = _command(assignment, sources, shared_tools, job_dir, confinement)
-    _place_inputs(assignment, sources, job_dir, io["stdin"])
-    exit_code = _execute(command, app_mount, assignment, slot, io, limits, confinement)
+def _result(assignment: dict, slot: Slot, io: dict[str, Path], exit_code: int, limits: Limits, private_key) -> dict:
     stdout, stderr = _read_bounded(io["stdout"], limits), _read_bounded(io["stderr"], limits)
-    callback = read_callback(job_dir)
+    callback = read_callback(slot.path)
     try:
-        archive = pack_result(stdout, stderr, exit_code, job_dir / OUTPUT_DIR,
+        archive = pack_result(stdout, stderr, exit_code, slot.path / OUTPUT_DIR,
                               max_bytes=limits.max_output_mb * 1024 * 1024)
     except ResultTooLarge as exc:
         raise JobFailed(str(exc)) from None
@@ -127,8 +82,18 @@ def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) 
             "signature": "0x" + signature.hex(), "archive": base64.b64encode(archive).decode("ascii")}
 
 
-def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str], job_dir: Path,
-             confinement) -> tuple[list[str], Mount | None]:
+@dataclass
+class Launch:
+    """How a job's process starts, and what else to stop when it had to be killed."""
+
+    argv: list[str]
+    env: dict
+    preexec: Callable[[], None] | None = None
+    after_kill: Callable[[], None] = field(default=lambda: None)
+
+
+def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str],
+             confinement) -> tuple[list[str], Mount]:
     """The app's command line as the job sees it, and the app file to mount for it."""
     app = assignment["app"]
     args = [str(a) for a in assignment["args"]]
@@ -137,10 +102,6 @@ def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str], j
         if not os.access(path, os.X_OK):
             os.chmod(path, 0o555)
         host = str(path)
-    elif app.get("image"):
-        return ["docker", "run", "--rm", "-i", "--network", "none", "-v", f"{job_dir}:/job", "-w", "/job",
-                "-e", "CUMULUS_OUTPUT_DIR=/job/output", "-e", f"CUMULUS_CALLBACK_FILE=/job/{CALLBACK_FILE}",
-                app["image"], *args], None
     else:
         host = shared_tools.get(app["name"])
         if host is None:
@@ -163,21 +124,55 @@ def _place_inputs(assignment: dict, sources: Sources, job_dir: Path, stdin_path:
         stdin_path.write_text(assignment["stdin"])
 
 
-def _execute(command: list[str], app_mount: Mount | None, assignment: dict, slot: Slot, io: dict[str, Path],
-             limits: Limits, confinement) -> int:
+def _environment(assignment: dict, job_root: str, output_dir: str) -> dict:
+    return job_environment(job_root, output_dir, f"{job_root}/{CALLBACK_FILE}", assignment["job"],
+                           assignment["task_id"])
+
+
+def _sandbox_launch(command: list[str], app_mount: Mount, assignment: dict, slot: Slot, limits: Limits,
+                    confinement) -> Launch:
+    """The app run directly: in bubblewrap's namespaces as the slot's uid, under rlimits."""
+    env = _environment(assignment, *confinement.job_paths(slot.path))
+    confinement.prepare(slot.path, slot.uid)
+    command = confinement.command(command, job_dir=slot.path, uid=slot.uid, app=app_mount,
+                                  network=bool(assignment["app"].get("network")))
+    argv, preexec = _limited(command, assignment["max_wall_seconds"], limits, confinement.max_processes)
+    return Launch(argv, env, preexec, after_kill=lambda: confinement.reap(slot.uid))
+
+
+def _docker_image(assignment: dict, sources: Sources, docker: DockerEngine) -> str:
+    """The app's pinned image id, present and checked on the engine (loaded from its tarball if need be)."""
+    app = assignment["app"]
+    if not app.get("checksum"):
+        raise JobFailed(f"Docker app {app['name']!r} is not pinned to an image id")
+    uri = app.get("uri") or ""
+    tarball = (lambda: sources.fetch(uri, uri[5:], f"image tarball of app {app['name']}")) \
+        if uri.startswith("blob:") else (lambda: None)
+    docker.ensure_image(app["checksum"], tarball)
+    return app["checksum"]
+
+
+def _docker_launch(image_id: str, assignment: dict, slot: Slot, limits: Limits, confinement,
+                   docker: DockerEngine) -> Launch:
+    """A container of the pinned image, with the same paths and environment as a sandboxed job."""
+    uid = DOCKER_UID if os.geteuid() == 0 else os.getuid()
+    if os.geteuid() == 0:
+        hand_over(slot.path, uid)
     wall = assignment["max_wall_seconds"]
-    job_root, output_dir = confinement.job_paths(slot.path)
-    env = job_environment(job_root, output_dir, f"{job_root}/{CALLBACK_FILE}", assignment["job"],
-                          assignment["task_id"])
-    if app_mount is not None:  # Docker apps are confined by their engine instead
-        confinement.prepare(slot.path, slot.uid)
-        command = confinement.command(command, job_dir=slot.path, uid=slot.uid, app=app_mount,
-                                      network=bool(assignment["app"].get("network")))
-    command, preexec = _limited(command, wall, limits, confinement.max_processes)
+    container = docker.create(
+        image_id, [str(a) for a in assignment["args"]], name=f"cumulus-{assignment['replicate']}",
+        job_dir=slot.path, uid=uid, env=_environment(assignment, JOB_ROOT, f"{JOB_ROOT}/{OUTPUT_DIR}"),
+        network=bool(assignment["app"].get("network")),
+        limits=ContainerLimits(memory_mb=limits.memory_mb, processes=confinement.max_processes or 256,
+                               file_mb=limits.file_mb, cpu_seconds=wall + 1))
+    return Launch(docker.start_command(container), docker.env, after_kill=lambda: docker.remove(container))
+
+
+def _execute(launch: Launch, wall: int, slot: Slot, io: dict[str, Path]) -> int:
     with open(io["stdout"], "wb") as out, open(io["stderr"], "wb") as err, \
             (open(io["stdin"], "rb") if io["stdin"].exists() else open(os.devnull, "rb")) as stdin:
-        proc = _spawn(command, cwd=slot.path, env=env, stdin=stdin, stdout=out, stderr=err,
-                      start_new_session=True, preexec_fn=preexec)
+        proc = _spawn(launch.argv, cwd=slot.path, env=launch.env, stdin=stdin, stdout=out, stderr=err,
+                      start_new_session=True, preexec_fn=launch.preexec)
         # A timer kills the group at the limit, so the wait blocks instead of polling with sleeps.
         overrun = threading.Event()
         timer = threading.Timer(wall, lambda: (overrun.set(), _kill_group(proc, reap=False)))
@@ -187,8 +182,9 @@ def _execute(command: list[str], app_mount: Mount | None, assignment: dict, slot
         finally:
             timer.cancel()
         _kill_group(proc)  # background children the app left behind must not outlive it
+        if overrun.is_set() or code < 0:  # killed: what runs apart from the group (sandbox, container) goes too
+            launch.after_kill()
         if overrun.is_set():
-            confinement.reap(slot.uid)  # the sandbox dies after its parent: make sure it is gone
             raise JobFailed(f"wall time limit of {wall} s exceeded; the job was killed")
         return code
 

@@ -58,7 +58,7 @@ def test_verbs_end_to_end(run, grid, tmp_path):
     assert (tmp_path / "out" / "stdout").read_text() == "alpha beta\n"
     workers = json.loads(run("workers", "--json").stdout)
     assert workers[0]["address"] == grid.address(0) and workers[0]["completed"] == 1
-    docker_uid = run("adddocker", "alpine-echo", "alpine:3.19").stdout.strip()
+    docker_uid = run("adddocker", "alpine-echo", "sha256:" + "a1" * 32).stdout.strip()
     assert json.loads(run("apps", "--json").stdout)[1]["uid"] == docker_uid
     assert "removed app" in run("rm", docker_uid).stdout
     assert "removed data" in run("rm", data_uid).stdout

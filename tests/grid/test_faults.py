@@ -164,7 +164,7 @@ def test_deadline_ends_a_job(grid, sqlite_url):
 
 def test_docker_app_without_engine_and_a_shared_tool(grid, sqlite_url, tmp_path):
     grid.start(sqlite_url)
-    grid.alice.add_docker("alpine-echo", "alpine:3.19")
+    grid.alice.add_docker("alpine-echo", "alpine:3.19", image_id="a1" * 32)
     uid = grid.alice.submit("alpine-echo", ["hi"])["uid"]
     grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
     probe = grid.alice.submit("echo", ["probe"])["uid"]
@@ -175,6 +175,7 @@ def test_docker_app_without_engine_and_a_shared_tool(grid, sqlite_url, tmp_path)
     assert me["shared_apps"] == ["sh"]
     assert "not offering shared app 'no-such-tool-here'" in worker.output()
     assert grid.alice.job(uid)["status"] == "PENDING"
+    assert "'alpine-echo' is a Docker app and no connected worker offers a Docker engine" in grid.alice.job(uid)["waiting"]
     grid.alice.add_shared("sh")  # a local tool the worker declared: it runs there, nothing travels
     shared = grid.alice.submit("sh", ["-c", "echo from a shared tool"])["uid"]
     job = wait_until(lambda: finished(grid.alice, shared), 30, what="the shared-app job")

@@ -18,12 +18,19 @@ def register_app(session: SessionDep, store: StoreDep, settings: SettingsDep, us
                  uri: Annotated[str | None, Form()] = None, checksum: Annotated[str | None, Form()] = None,
                  image: Annotated[str | None, Form()] = None, access: Annotated[str, Form()] = "public",
                  network: Annotated[bool, Form()] = False, file: Annotated[UploadFile | None, File()] = None):
-    """Register a DEPLOYABLE app (file or URI, with ARCH and OS) or a SHARED one (optionally a Docker image).
+    """Register a DEPLOYABLE app (file or URI, with ARCH and OS) or a SHARED one: a Docker `image` pinned by
+    its id (`checksum`, or read from the `docker save` tarball uploaded as `file`), or a tool workers provide.
 
     Its jobs run without network unless `network` is true."""
     kind = type.upper()
-    if kind == "SHARED":
-        app = apps.register_shared(session, owner=user, name=name, image=image, access=access, network=network)
+    if kind == "SHARED" and image is not None:
+        app = apps.register_docker(session, store, owner=user, name=name, image=image, image_id=checksum,
+                                   stream=file.file if file else None, access=access,
+                                   max_bytes=settings.max_upload_bytes, network=network)
+    elif kind == "SHARED":
+        if file is not None or uri is not None or checksum is not None:
+            raise InvalidInput("a SHARED app without image has no file, URI or checksum: workers provide it")
+        app = apps.register_shared(session, owner=user, name=name, access=access, network=network)
     elif kind == "DEPLOYABLE":
         if not arch or not os:
             raise InvalidInput("a DEPLOYABLE app needs arch and os")
@@ -51,7 +58,7 @@ def download_app(ref: str, session: SessionDep, store: StoreDep, user: UserDep):
     app = apps.find_app(session, user, ref)
     if not app.uri or not app.uri.startswith("blob:"):
         raise NotFound(f"app {ref!r} has no stored file (it is shared or lives at {app.uri})")
-    return FileResponse(store.open(app.checksum), media_type="application/octet-stream", filename=app.name)
+    return FileResponse(store.open(app.uri[5:]), media_type="application/octet-stream", filename=app.name)
 
 
 @router.delete("/{ref}", response_model=AppPublic)

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,8 +37,10 @@ class BlobStore:
     def has(self, checksum: str) -> bool:
         return self.path(checksum).is_file()
 
-    def put_stream(self, stream: BinaryIO, *, max_bytes: int, expected: str | None = None) -> tuple[str, int]:
-        """Copy `stream` in, refusing more than max_bytes or a sha256 other than `expected`."""
+    def put_stream(self, stream: BinaryIO, *, max_bytes: int, expected: str | None = None,
+                   before_commit: Callable[[str], None] = lambda checksum: None) -> tuple[str, int]:
+        """Copy `stream` in, refusing more than max_bytes or a sha256 other than `expected`.
+        `before_commit(checksum)` runs once the bytes are known and before they take their place."""
         digest, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         try:
@@ -51,6 +54,7 @@ class BlobStore:
             checksum = digest.hexdigest()
             if expected is not None and normalize_checksum(expected) != checksum:
                 raise ChecksumMismatch(f"upload has sha256 {checksum}, not the announced {expected}")
+            before_commit(checksum)
             self._commit(tmp, checksum)
             return checksum, size
         finally:

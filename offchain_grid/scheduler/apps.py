@@ -35,7 +35,7 @@ def register_deployable(session: Session, store: BlobStore, *, owner: User, name
         arch, os_name = normalize_arch(arch), normalize_os(os_name)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    uri, checksum, size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
+    uri, checksum, size = take_source(session, store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
                                       kind="app", noun="a deployable app")
     app = App(name=name, type="DEPLOYABLE", arch=arch, os=os_name, uri=uri, checksum=checksum, size=size,
               owner_id=owner.id, access=check_access(access), network=network)
@@ -63,7 +63,7 @@ def register_docker(session: Session, store: BlobStore, *, owner: User, name: st
         raise InvalidInput(f"image {image} and checksum sha256:{pinned} name different images")
     uri = size = None
     if stream is not None:
-        uri, checksum, size = take_source(store, stream=stream, uri=None, checksum=None, max_bytes=max_bytes,
+        uri, checksum, size = take_source(session, store, stream=stream, uri=None, checksum=None, max_bytes=max_bytes,
                                           kind="app", noun="a Docker image tarball")
         try:
             pinned = _check_tarball(store, checksum, image, pinned)

@@ -19,6 +19,7 @@ from ..errors import GridError
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore
+from .blobs import hold_for_storing
 from .discard import discard_blacklisted
 from .lifecycle import blacklist, lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
 from .matching import signing_target
@@ -92,6 +93,7 @@ def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker
     except Rejected as exc:
         _fail(session, settings, worker, rows, rep, job, str(exc), exc.blacklist_now)
         raise
+    hold_for_storing(session, up.digest[2:].lower())  # no removal of these bytes until the vote is committed
     store.put_bytes(archive)  # content-addressed: the digest is the blob's name
     move_replicate(rep, ReplicateEvent.UPLOAD)
     session.add(rep)

@@ -26,7 +26,7 @@ def register_data(session: Session, store: BlobStore, *, owner: User, name: str,
     if looks_like_uid(name):
         raise InvalidInput(f"data name {name!r} looks like a uid; data are referred to by uid, choose another name")
     check_access(access)
-    uri, checksum, stored_size = take_source(store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
+    uri, checksum, stored_size = take_source(session, store, stream=stream, uri=uri, checksum=checksum, max_bytes=max_bytes,
                                              kind="data", noun="data")
     size = stored_size if stored_size is not None else size
     data = Data(name=name, checksum=checksum, size=size, uri=uri, access=access, owner_id=owner.id)

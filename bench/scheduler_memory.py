@@ -1,16 +1,19 @@
-"""The scheduler's peak memory under oversized and largest-allowed bodies, at its default limits.
+"""The scheduler's peak memory under oversized and largest-allowed bodies, from many clients at once.
 
-    python -m bench.scheduler_memory [--clients 8]
+    python -m bench.scheduler_memory [--clients 6] [--max-result-mb 64]
 
 Sends, `clients` at a time: chunked worker reports four times over the report limit (cut as
-they arrive), reports just under the limit (parsed, then refused by the collector), chunked
-uploads twice the upload limit (cut), and declared 2 GiB uploads (refused from their header).
-Prints the scheduler's resident memory at rest and its peak (VmHWM) after each round.
+they arrive), reports just under the limit (their archive streamed to disk, then refused by the
+collector), reports of a thousand small archives, chunked uploads twice the upload limit (cut),
+upload forms of thousands of fields (refused), and JSON job batches just under the JSON body
+limit (parsed, then refused). Prints the scheduler's resident memory at rest and its peak
+(VmHWM) after each round, and the files left behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -25,13 +28,14 @@ from eth_account import Account
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from offchain_grid.api.limits import report_limit  # noqa: E402
 from offchain_grid.worker.client import WorkerClient  # noqa: E402
 from tests.grid.conftest import WORKER_KEYS, make_users  # noqa: E402
 from tests.grid.procs import TOKEN, Scheduler  # noqa: E402
 
 MB = 1024 * 1024
-REPORT_LIMIT = 2 * 64 * MB  # twice the default result archive limit
 UPLOAD_LIMIT = 256 * MB
+JSON_LIMIT = 32 * MB
 
 
 def status_mb(pid: int, field: str) -> float:
@@ -41,13 +45,19 @@ def status_mb(pid: int, field: str) -> float:
     return 0.0
 
 
-def report_body(size: int):
-    yield b'{"results": [{"replicate": "x", "digest": "0x' + b"0" * 64 + b'", "signature": "0x' + b"1" * 130 + \
-        b'", "archive": "'
-    block = b"QUJD" * (16 * 1024)
-    for _ in range(size // len(block)):
-        yield block
-    yield b'"}]}'
+def report_body(archive_sizes: list[int]):
+    """A multipart report whose results name archives of the given sizes (for a replicate nobody holds)."""
+    results = [{"replicate": f"x{i}", "digest": "0x" + "0" * 64, "signature": "0x" + "1" * 130, "archive": f"a{i}"}
+               for i in range(len(archive_sizes))]
+    yield b'--b\r\nContent-Disposition: form-data; name="report"\r\n\r\n' + \
+        json.dumps({"results": results}).encode() + b"\r\n"
+    block = os.urandom(MB)
+    for i, size in enumerate(archive_sizes):
+        yield f'--b\r\nContent-Disposition: form-data; name="a{i}"; filename="a{i}.tar"\r\n\r\n'.encode()
+        for start in range(0, size, MB):
+            yield block[:min(MB, size - start)]
+        yield b"\r\n"
+    yield b"--b--\r\n"
 
 
 def upload_body(size: int):
@@ -59,28 +69,54 @@ def upload_body(size: int):
     yield b"\r\n--b--\r\n"
 
 
+def many_fields(count: int):
+    field = b"x" * 60_000
+    for i in range(count):
+        yield b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n%s\r\n' % (i, field)
+    yield b"--b--\r\n"
+
+
+def job_batch(size: int) -> bytes:
+    stdin = "s" * 900_000
+    jobs = [{"app": "no-such-app", "stdin": stdin} for _ in range(size // 900_100)]
+    return json.dumps({"jobs": jobs}).encode()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--max-result-mb", type=int, default=64)
     args = parser.parse_args()
+    limit = report_limit(args.max_result_mb * MB)
     tmp = Path(tempfile.mkdtemp(prefix="sched-mem-"))
     db = f"sqlite:///{tmp / 'scheduler.db'}"
     make_users(db)
-    scheduler = Scheduler(tmp, db, lease=60, alive=60, env={"TMPDIR": str(tmp)}).start()
+    scheduler = Scheduler(tmp, db, lease=60, alive=60, env={"TMPDIR": str(tmp)},
+                          extra=("--max-result-mb", str(args.max_result_mb))).start()
     try:
         pid = scheduler.proc.pid
         session = WorkerClient(scheduler.url, Account.from_key(WORKER_KEYS[0]), shared_apps=[], slots=1,
                                stop=threading.Event()).login()["token"]
-        worker_headers = {"Authorization": f"Bearer {session}", "Content-Type": "application/json"}
-        user_headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "multipart/form-data; boundary=b"}
-        print(f"at rest: {status_mb(pid, 'VmRSS'):.0f} MB resident")
+        multipart = "multipart/form-data; boundary=b"
+        worker = {"Authorization": f"Bearer {session}", "Content-Type": multipart}
+        user = {"Authorization": f"Bearer {TOKEN}", "Content-Type": multipart}
+        batch = job_batch(JSON_LIMIT - MB)
+        print(f"at rest: {status_mb(pid, 'VmRSS'):.0f} MB resident (--max-result-mb {args.max_result_mb}, "
+              f"report limit {limit // MB} MB)")
+        url = scheduler.url + "/api/v1"
         rounds = [
-            ("chunked reports 4x over the limit", lambda: requests.post(
-                scheduler.url + "/api/v1/worker/reports", data=report_body(4 * REPORT_LIMIT), headers=worker_headers)),
-            ("reports just under the limit", lambda: requests.post(
-                scheduler.url + "/api/v1/worker/reports", data=report_body(REPORT_LIMIT - MB), headers=worker_headers)),
-            ("chunked uploads 2x over the limit", lambda: requests.post(
-                scheduler.url + "/api/v1/datas", data=upload_body(2 * UPLOAD_LIMIT), headers=user_headers)),
+            ("chunked reports 4x over the limit",
+             lambda: requests.post(url + "/worker/reports", data=report_body([4 * limit]), headers=worker)),
+            ("reports just under the limit",
+             lambda: requests.post(url + "/worker/reports", data=report_body([limit - MB]), headers=worker)),
+            ("reports of 1000 archives of 64 KiB",
+             lambda: requests.post(url + "/worker/reports", data=report_body([64 * 1024] * 1000), headers=worker)),
+            ("chunked uploads 2x over the limit",
+             lambda: requests.post(url + "/datas", data=upload_body(2 * UPLOAD_LIMIT), headers=user)),
+            ("upload forms of 4000 fields of 60 KB",
+             lambda: requests.post(url + "/datas", data=many_fields(4000), headers=user)),
+            ("JSON job batches just under 32 MB",
+             lambda: requests.post(url + "/jobs/batch", data=batch, headers={**user, "Content-Type": "application/json"})),
         ]
         for name, send in rounds:
             with ThreadPoolExecutor(args.clients) as pool:

@@ -14,6 +14,7 @@ import re
 import stat
 import tarfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -94,19 +95,23 @@ def _fixed_members(stdout: bytes, stderr: bytes, exit_code: int) -> list[tuple]:
 
 def _assemble(members: list[tuple]) -> bytes:
     """Members are (name, type, mode, data bytes or link target)."""
-    parts: list[bytes] = []
+    return b"".join(_chunks(members, lambda payload: (payload,)))
+
+
+def _chunks(members: list[tuple], payload_chunks):
+    """The archive's bytes in pieces; `payload_chunks(payload)` gives a regular member's data."""
     for name, kind, mode, payload in members:
         if kind == tarfile.REGTYPE:
-            parts.append(_header(name, len(payload), mode=mode))
-            if payload:
-                parts.append(payload)
-                parts.append(bytes(-len(payload) % tarfile.BLOCKSIZE))
+            size = payload[1] if isinstance(payload, tuple) else len(payload)
+            yield _header(name, size, mode=mode)
+            if size:
+                yield from payload_chunks(payload)
+                yield bytes(-size % tarfile.BLOCKSIZE)
         elif kind == tarfile.SYMTYPE:
-            parts.append(_header(name, kind=kind, mode=0o777, linkname=payload))
+            yield _header(name, kind=kind, mode=0o777, linkname=payload)
         else:
-            parts.append(_header(name, kind=tarfile.DIRTYPE, mode=0o755))
-    parts.append(bytes(2 * tarfile.BLOCKSIZE))  # end of archive, without padding to 10 KiB records
-    return b"".join(parts)
+            yield _header(name, kind=tarfile.DIRTYPE, mode=0o755)
+    yield bytes(2 * tarfile.BLOCKSIZE)  # end of archive, without padding to 10 KiB records
 
 
 def _output_members(output_dir: Path, budget: _Budget) -> list[tuple]:
@@ -184,41 +189,79 @@ def _link_stays_inside(member: str, target: str) -> bool:
     return resolved == OUTPUT_PREFIX or resolved.startswith(OUTPUT_PREFIX + "/")
 
 
-def check_result_archive(archive: bytes) -> None:
-    """Refuse anything but a result archive exactly as `pack_result` writes it.
+def check_result_archive(archive: bytes | Path, max_entries: int = 100_000) -> None:
+    """Refuse anything but a result archive exactly as `pack_result` writes it (bytes, or a file).
 
     The archive is parsed and packed again canonically; any other byte (order, header field,
-    member type, padding, trailing data) makes the bytes differ.
+    member type, mode, padding, trailing data) makes the bytes differ. A file is read in pieces
+    (twice: headers, then the comparison), never held in memory whole.
     """
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            parsed = [_parsed_member(tar, m) for m in tar.getmembers()]
-    except (tarfile.TarError, EOFError, ValueError, UnicodeError) as exc:
-        raise MalformedResult(f"result archive is not a valid tar: {exc}") from None
-    names = [m[0] for m in parsed[:3]]
-    if names != ["exit_code", "stderr", "stdout"]:
-        raise MalformedResult("result archive must start with exit_code, stderr and stdout")
-    if not re.fullmatch(rb"-?[0-9]{1,10}\n", parsed[0][3]):
-        raise MalformedResult("result archive's exit_code is not a number")
-    output = parsed[3:]
-    if output and output[0][:2] != (OUTPUT_PREFIX, tarfile.DIRTYPE):
-        raise MalformedResult("result archive holds members outside output/")
-    for name, kind, _mode, payload in output[1:]:
-        if not name.startswith(OUTPUT_PREFIX + "/") or (kind == tarfile.SYMTYPE and not _link_stays_inside(name, payload)):
-            raise MalformedResult(f"result archive member {name!r} is not allowed")
-    if _assemble(parsed[:3] + _canonical_order(output)) != archive:
-        raise MalformedResult("result archive is not in the canonical form workers produce")
+    with _readers(archive) as (scan, payloads):
+        try:
+            with tarfile.open(fileobj=scan, mode="r:") as tar:
+                parsed = _parsed_members(tar, max_entries + 4)
+        except (tarfile.TarError, EOFError, ValueError, UnicodeError) as exc:
+            raise MalformedResult(f"result archive is not a valid tar: {exc}") from None
+        names = [m[0] for m in parsed[:3]]
+        if names != ["exit_code", "stderr", "stdout"] or any(m[1] != tarfile.REGTYPE for m in parsed[:3]):
+            raise MalformedResult("result archive must start with exit_code, stderr and stdout")
+        offset, size = parsed[0][3]
+        payloads.seek(offset)
+        if size > 12 or not re.fullmatch(rb"-?[0-9]{1,10}\n", payloads.read(size)):
+            raise MalformedResult("result archive's exit_code is not a number")
+        output = parsed[3:]
+        if output and output[0][:2] != (OUTPUT_PREFIX, tarfile.DIRTYPE):
+            raise MalformedResult("result archive holds members outside output/")
+        for name, kind, _mode, payload in output[1:]:
+            if not name.startswith(OUTPUT_PREFIX + "/") or (kind == tarfile.SYMTYPE and not _link_stays_inside(name, payload)):
+                raise MalformedResult(f"result archive member {name!r} is not allowed")
+        if len({m[0] for m in parsed}) != len(parsed):
+            raise MalformedResult("result archive holds a member twice")
+
+        def payload_chunks(payload: tuple[int, int]):
+            payloads.seek(payload[0])
+            left = payload[1]
+            while left > 0 and (chunk := payloads.read(min(left, 1 << 20))):
+                left -= len(chunk)
+                yield chunk
+
+        scan.seek(0)
+        for expected in _chunks(parsed[:3] + _canonical_order(output), payload_chunks):
+            if scan.read(len(expected)) != expected:
+                raise MalformedResult("result archive is not in the canonical form workers produce")
+        if scan.read(1):
+            raise MalformedResult("result archive is not in the canonical form workers produce (trailing data)")
 
 
-def _parsed_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> tuple:
-    safe_member_name(member.name)
-    if member.isreg():
-        return member.name, tarfile.REGTYPE, member.mode, tar.extractfile(member).read()
-    if member.issym():
-        return member.name, tarfile.SYMTYPE, member.mode, member.linkname
-    if member.isdir():
-        return member.name, tarfile.DIRTYPE, member.mode, b""
-    raise MalformedResult(f"result archive member {member.name!r} has a type workers never write")
+@contextmanager
+def _readers(archive: bytes | Path):
+    """Two independent readers of the archive: one walks it in order, the other fetches member data."""
+    if isinstance(archive, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(archive), io.BytesIO(archive)
+        return
+    with open(archive, "rb") as scan, open(archive, "rb") as payloads:
+        yield scan, payloads
+
+
+def _parsed_members(tar: tarfile.TarFile, max_members: int) -> list[tuple]:
+    """(name, type, mode, payload) of every member, a regular file's payload being (offset, size)."""
+    parsed = []
+    while (member := tar.next()) is not None:
+        tar.members.clear()  # keep a small tuple per member, not tarfile's objects
+        if len(parsed) == max_members:
+            raise MalformedResult(f"result archive holds more than {max_members - 4} outputs")
+        safe_member_name(member.name)
+        if member.isreg():
+            if member.mode not in (0o644, 0o755):
+                raise MalformedResult(f"result archive member {member.name!r} has mode {member.mode:o}")
+            parsed.append((member.name, tarfile.REGTYPE, member.mode, (member.offset_data, member.size)))
+        elif member.issym():
+            parsed.append((member.name, tarfile.SYMTYPE, member.mode, member.linkname))
+        elif member.isdir():
+            parsed.append((member.name, tarfile.DIRTYPE, member.mode, b""))
+        else:
+            raise MalformedResult(f"result archive member {member.name!r} has a type workers never write")
+    return parsed
 
 
 def _canonical_order(output: list[tuple]) -> list[tuple]:

@@ -331,7 +331,7 @@ class ResultUpload(SQLModel):
     digest: Bytes32Hex
     callback_data: CallbackHex = "0x"
     signature: SignatureHex
-    archive: str  # base64 of the result archive
+    archive: Text = Field(max_length=128)  # the name of the report's file part holding the result archive
 
 
 class FailureReport(SQLModel):

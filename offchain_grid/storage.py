@@ -61,6 +61,16 @@ class BlobStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
+    def stage(self, max_bytes: int) -> "Staged":
+        """A temporary file beside the blobs for bytes arriving in pieces (a result archive in a report)."""
+        return Staged(self.root, max_bytes)
+
+    def commit_staged(self, staged: "Staged") -> str:
+        """Put finished staged bytes in place under their sha256 (the same bytes may already be there)."""
+        staged.close()
+        self._commit(str(staged.path), staged.sha256)
+        return staged.sha256
+
     def put_bytes(self, data: bytes) -> str:
         checksum = hashlib.sha256(data).hexdigest()
         if not self.has(checksum):
@@ -87,3 +97,40 @@ class BlobStore:
         if not path.is_file():
             raise NotFound(f"no stored content with sha256 {checksum}")
         return path
+
+
+class Staged:
+    """Bytes received in pieces into a temporary file of the store: counted and hashed as they arrive,
+    and no longer written past `max_bytes` (only `oversized` says so), so nothing is held in memory."""
+
+    def __init__(self, root: Path, max_bytes: int):
+        fd, path = tempfile.mkstemp(dir=root, prefix=".upload-")
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.oversized = False
+        self._file = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.oversized:
+            return
+        if self.size > self.max_bytes:
+            self.oversized = True
+            self._file.truncate(0)
+            return
+        self._digest.update(data)
+        self._file.write(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)

@@ -21,6 +21,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def in_session(request: Request, work):
+    """`work(session)` in a session of its own, for handlers that read their body before using the database."""
+    with request.app.state.db_lock, Session(request.app.state.engine, expire_on_commit=False) as session:
+        return work(session)
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -34,7 +40,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
 
 
-def _bearer(request: Request) -> str:
+def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -43,7 +49,7 @@ def _bearer(request: Request) -> str:
 
 
 def current_user(request: Request, session: SessionDep) -> User:
-    return user_by_token(session, _bearer(request))
+    return user_by_token(session, bearer(request))
 
 
 def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
@@ -53,7 +59,7 @@ def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
 
 
 def current_worker(request: Request, session: SessionDep) -> Worker:
-    return worker_by_session(session, _bearer(request))
+    return worker_by_session(session, bearer(request))
 
 
 UserDep = Annotated[User, Depends(current_user)]

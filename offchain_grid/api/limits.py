@@ -17,11 +17,14 @@ from urllib.parse import unquote_to_bytes
 
 HEAVY_BYTES = 1 << 20  # bodies above this (or of unknown length) queue for a place
 MULTIPART_SLACK = 64 * 1024  # form fields and boundaries around an uploaded file
+# An app or data upload: one file (spooled to disk past 1 MB) and a few small fields, so a form of
+# thousands of fields cannot make the parser hold the whole body in memory.
+UPLOAD_FORM = {"max_files": 1, "max_fields": 16, "max_part_size": 64 * 1024}
 
 
 def report_limit(max_result_bytes: int) -> int:
-    """A worker's report batch: up to 32 MB of results and then one result of the largest size, in
-    base64 (a third more), with their fields: twice the archive limit covers it."""
+    """A worker's report batch: up to 32 MB of results and then one result of the largest size, with
+    the JSON part and the multipart framing: twice the archive limit covers it."""
     return 2 * max_result_bytes
 
 

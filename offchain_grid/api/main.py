@@ -80,7 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _body_limits(settings: Settings):
-    """Per route: (largest body, whether it is parsed in memory). Uploads stream to disk; JSON does not."""
+    """Per route: (largest body, whether it is parsed in memory). Uploads and reports stream to disk; JSON
+    does not."""
     uploads = settings.max_upload_bytes + MULTIPART_SLACK
     reports = report_limit(settings.max_result_bytes)
     upload_paths = {f"{API_PREFIX}/apps", f"{API_PREFIX}/datas"}
@@ -88,8 +89,8 @@ def _body_limits(settings: Settings):
     def limit_for(method: str, path: str) -> tuple[int, bool]:
         if method == "POST" and path in upload_paths:
             return uploads, False
-        if path == f"{API_PREFIX}/worker/reports":
-            return reports, True
+        if path == f"{API_PREFIX}/worker/reports":  # archives stream to disk (api/report_form.py)
+            return reports, False
         return settings.max_request_bytes, True
 
     return limit_for

@@ -7,10 +7,6 @@ hot path, and the locks make concurrent reports for one job count every vote.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-
 from sqlmodel import Session, select
 
 from ..archive import check_result_archive
@@ -18,7 +14,7 @@ from ..contribution import callback_data_hash, recover_contributor
 from ..errors import GridError
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
-from ..storage import BlobStore
+from ..storage import BlobStore, Staged
 from .blobs import hold_for_storing
 from .discard import discard_blacklisted
 from .lifecycle import blacklist, lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
@@ -50,16 +46,21 @@ class _Batch:
         self.workers = lock_workers(session, worker_ids | {worker.id})  # refreshes `worker` itself too
 
 
-def receive(session: Session, store: BlobStore, settings: Settings, worker: Worker, batch: ReportBatch) -> dict:
-    """Apply a batch of results and failures; {"accepted": [uids], "rejected": [{replicate, reason}]}."""
-    accepted, rejected = [], []
+def receive(session: Session, store: BlobStore, settings: Settings, worker: Worker, batch: ReportBatch,
+            archives: dict[str, Staged]) -> dict:
+    """Apply a batch of results and failures; {"accepted": [uids], "rejected": [{replicate, reason}]}.
+    `archives` holds the result archives received on disk, by the name each result gives; the ones
+    accepted are moved into the blob store (the caller discards the others)."""
+    accepted, rejected, used = [], [], set()
     with session.no_autoflush:
         rows = _Batch(session, worker, [item.replicate for item in [*batch.results, *batch.failures]])
         already = {w.id for w in rows.workers.values() if w.blacklisted}
         for item in [*batch.results, *batch.failures]:
             try:
                 if isinstance(item, ResultUpload):
-                    _accept_result(session, store, settings, worker, rows, item)
+                    archive = None if item.archive in used else archives.get(item.archive)
+                    used.add(item.archive)
+                    _accept_result(session, store, settings, worker, rows, item, archive)
                 else:
                     _accept_failure(session, settings, worker, rows, item)
                 accepted.append(item.replicate)
@@ -80,7 +81,8 @@ def _held(worker: Worker, rows: _Batch, uid: str) -> tuple[Replicate, Job]:
     return rep, job
 
 
-def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker, rows: _Batch, up: ResultUpload):
+def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker, rows: _Batch, up: ResultUpload,
+                   archive: Staged | None):
     rep, job = _held(worker, rows, up.replicate)
     if worker.blacklisted:  # its results no longer count; the replicate goes to another worker
         move_replicate(rep, ReplicateEvent.FAIL, "worker is blacklisted")
@@ -89,30 +91,30 @@ def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker
                lost=True)
         raise Rejected(f"worker is blacklisted: {worker.blacklist_reason}")
     try:
-        archive = _verify(settings, worker, job, rep, up)
+        _verify(settings, worker, job, rep, up, archive)
     except Rejected as exc:
         _fail(session, settings, worker, rows, rep, job, str(exc), exc.blacklist_now)
         raise
-    hold_for_storing(session, up.digest[2:].lower())  # no removal of these bytes until the vote is committed
-    store.put_bytes(archive)  # content-addressed: the digest is the blob's name
+    hold_for_storing(session, archive.sha256)  # no removal of these bytes until the vote is committed
+    store.commit_staged(archive)  # content-addressed: the digest is the blob's name
     move_replicate(rep, ReplicateEvent.UPLOAD)
     session.add(rep)
     settle(session, job, reps=rows.reps[job.id], workers=rows.workers)
 
 
-def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: ResultUpload) -> bytes:
-    """The archive bytes once digest, callback size and signature check out; fills the replicate's vote."""
-    try:
-        archive = base64.b64decode(up.archive, validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejected("result archive is not valid base64") from None
-    if len(archive) > settings.max_result_bytes:
+def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: ResultUpload,
+            archive: Staged | None) -> None:
+    """Check the archive (digest, canonical form), callback size and signature; fills the replicate's vote."""
+    if archive is None:
+        raise Rejected(f"the report has no archive part named {up.archive!r} (or it serves another result)")
+    if archive.oversized:
         raise Rejected(f"result archive exceeds {settings.max_result_bytes} bytes")
-    digest = "0x" + hashlib.sha256(archive).hexdigest()
+    digest = "0x" + archive.sha256
     if digest != up.digest.lower():
         raise Rejected(f"archive sha256 {digest} differs from the announced digest")
     try:
-        check_result_archive(archive)
+        archive.close()
+        check_result_archive(archive.path)
     except GridError as exc:
         raise Rejected(str(exc)) from None
     callback = bytes.fromhex(up.callback_data[2:])
@@ -128,7 +130,6 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
         raise Rejected(f"signature is not by worker {worker.address}", blacklist_now=True)
     rep.digest, rep.callback_data, rep.callback_data_hash = digest, callback, "0x" + cb_hash.hex()
     rep.signature = up.signature.lower()
-    return archive
 
 
 def _accept_failure(session: Session, settings: Settings, worker: Worker, rows: _Batch, report: FailureReport):

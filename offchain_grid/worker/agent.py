@@ -19,7 +19,7 @@ from .runner import JobFailed, Limits, Sources, run_assignment
 
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
-REPORT_BYTES = 32 * 1024 * 1024  # base64 archive bytes per batch; a bigger result goes alone
+REPORT_BYTES = 32 * 1024 * 1024  # archive bytes per batch; a bigger result goes alone
 PREFETCH_FACTOR = 2
 REPORT_LINGER = 0.05  # seconds
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import socket
@@ -66,7 +67,13 @@ class WorkerClient:
         return self._call("POST", "/pull", json={"max_jobs": max_jobs, "cached": cached})
 
     def report(self, results: list[dict], failures: list[dict]) -> dict:
-        return self._call("POST", "/reports", json={"results": results, "failures": failures})
+        """Results (each with its archive as bytes) and failures in one multipart request: the batch as JSON,
+        each archive as a file part the scheduler streams to disk."""
+        parts = [f"a{i}" for i in range(len(results))]
+        batch = {"results": [{**r, "archive": part} for r, part in zip(results, parts)], "failures": failures}
+        files = [("report", (None, json.dumps(batch), "application/json"))]
+        files += [(part, (f"{r['replicate']}.tar", r["archive"], "application/x-tar")) for r, part in zip(results, parts)]
+        return self._call("POST", "/reports", files=files)
 
     def blob_chunks(self, checksum: str):
         response = self._request("GET", f"/blobs/{checksum}", stream=True)

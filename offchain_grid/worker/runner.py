@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import logging
 import os
@@ -39,7 +38,8 @@ class Limits:
 
 def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private_key, limits: Limits,
                    shared_tools: dict[str, str], confinement=None, docker: DockerEngine | None = None) -> dict:
-    """Execute and sign; returns a ResultUpload dict. Raises JobFailed with a readable reason."""
+    """Execute and sign; returns a result for WorkerClient.report (the archive as bytes). Raises JobFailed
+    with a readable reason."""
     confinement = confinement or Unconfined()
     with dirs.lease() as slot:
         io = {name: dirs.io_file(slot.path, name) for name in ("stdin", "stdout", "stderr")}
@@ -79,7 +79,7 @@ def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) 
     digest = result_digest(archive)
     signature = sign_contribution(private_key, domain, assignment["task_id"], digest, callback_data_hash(callback))
     return {"replicate": assignment["replicate"], "digest": "0x" + digest.hex(), "callback_data": "0x" + callback.hex(),
-            "signature": "0x" + signature.hex(), "archive": base64.b64encode(archive).decode("ascii")}
+            "signature": "0x" + signature.hex(), "archive": archive}
 
 
 @dataclass

@@ -12,8 +12,10 @@ import requests
 from eth_account import Account
 
 from offchain_grid.api.limits import report_limit
+from offchain_grid.archive import pack_result
 from offchain_grid.client import GridClient
 from offchain_grid.worker.client import WorkerClient
+from offchain_grid.worker.runner import sign_result
 
 from .conftest import WORKER_KEYS, db_for, make_users
 from .procs import TOKEN, Scheduler
@@ -86,6 +88,17 @@ def test_chunked_upload_is_cut_at_the_limit_and_nothing_stays(served, path):
     assert client.get("/datas") == [] and client.get("/apps") == []
 
 
+def test_upload_form_of_many_fields_is_refused(served):
+    scheduler, client, tmp, spool = served
+    fields = b"".join(b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n%s\r\n' % (i, b"x" * 1000)
+                      for i in range(200))
+    response = requests.post(scheduler.url + "/api/v1/datas", data=fields + b"--b--\r\n", timeout=60,
+                             headers={"Authorization": f"Bearer {TOKEN}",
+                                      "Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 400 and "Too many fields" in response.json()["detail"], response.text
+    assert nothing_stored(tmp, spool)
+
+
 def test_upload_under_the_limit_still_works(served, tmp_path):
     _, client, tmp, spool = served
     small = tmp_path / "small.bin"
@@ -96,23 +109,57 @@ def test_upload_under_the_limit_still_works(served, tmp_path):
     assert nothing_stored(tmp, spool)
 
 
-def test_chunked_worker_report_is_cut_at_the_limit(served):
-    scheduler, *_ = served
-    worker = WorkerClient(scheduler.url, Account.from_key(WORKER_KEYS[4]), shared_apps=[], slots=1,
+def _worker_session(scheduler, index: int) -> str:
+    worker = WorkerClient(scheduler.url, Account.from_key(WORKER_KEYS[index]), shared_apps=[], slots=1,
                           stop=threading.Event())
-    session = worker.login()["token"]
+    return worker.login()["token"]
 
-    def body():
-        yield b'{"results": [{"replicate": "x", "digest": "0x' + b"0" * 64 + b'", "signature": "0x' + b"1" * 130 \
-            + b'", "archive": "'
-        for _ in range(8 * MB // (64 * 1024)):  # over three times the report limit, never declared
-            yield b"A" * (64 * 1024)
-        yield b'"}]}'
 
-    response = requests.post(scheduler.url + "/api/v1/worker/reports", data=body(), timeout=60,
-                             headers={"Authorization": f"Bearer {session}", "Content-Type": "application/json"})
+def _report_chunks(archive_size: int):
+    report = b'{"results": [{"replicate": "x", "digest": "0x' + b"0" * 64 + b'", "signature": "0x' + b"1" * 130 + \
+        b'", "archive": "a0"}]}'
+    yield b'--b\r\nContent-Disposition: form-data; name="report"\r\n\r\n' + report + b"\r\n"
+    yield b'--b\r\nContent-Disposition: form-data; name="a0"; filename="x.tar"\r\n\r\n'
+    for _ in range(archive_size // (64 * 1024)):
+        yield os.urandom(64 * 1024)
+    yield b"\r\n--b--\r\n"
+
+
+def test_chunked_worker_report_is_cut_at_the_limit(served):
+    scheduler, _, tmp, spool = served
+    response = requests.post(scheduler.url + "/api/v1/worker/reports", data=_report_chunks(8 * MB), timeout=60,
+                             headers={"Authorization": f"Bearer {_worker_session(scheduler, 4)}",
+                                      "Content-Type": "multipart/form-data; boundary=b"})
     assert response.status_code == 413, response.text
     assert response.json()["detail"] == f"request body exceeds the limit of {LIMIT} bytes; it was not stored"
+    assert nothing_stored(tmp, spool)
+
+
+def test_oversized_archive_in_a_report_is_refused_and_not_kept(served, tmp_path):
+    scheduler, client, tmp, spool = served  # under the body limit (2 MB), over the result limit (1 MB)
+    client.send_app("echo-limits", "x86_64", "linux", "/bin/echo")
+    job = client.submit("echo-limits", ["x"], max_retries=0)
+    worker = WorkerClient(scheduler.url, Account.from_key(WORKER_KEYS[5]), shared_apps=[], slots=1,
+                          stop=threading.Event())
+    worker.login()
+    [assignment] = worker.pull(1, [])["assignments"]
+    archive = pack_result(os.urandom(3 * MB // 2), b"", 0, None)
+    outcome = worker.report([sign_result(assignment, archive, b"", WORKER_KEYS[5])], [])
+    assert outcome["rejected"] == [{"replicate": assignment["replicate"],
+                                    "reason": f"result archive exceeds {MB} bytes"}]
+    assert client.job(job["uid"])["status"] == "ERROR"
+    client.request("DELETE", "/apps/echo-limits")
+    assert nothing_stored(tmp, spool)
+
+
+def test_report_not_in_multipart_is_refused(served):
+    scheduler, *_ = served
+    response = requests.post(scheduler.url + "/api/v1/worker/reports", json={"results": [], "failures": []},
+                             headers={"Authorization": f"Bearer {_worker_session(scheduler, 4)}"}, timeout=60)
+    assert response.status_code == 400 and "multipart/form-data" in response.json()["detail"]
+    unauthenticated = requests.post(scheduler.url + "/api/v1/worker/reports", data=_report_chunks(MB), timeout=60,
+                                    headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert unauthenticated.status_code == 401
 
 
 def test_declared_report_over_the_limit_is_refused_at_once(served):

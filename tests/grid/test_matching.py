@@ -62,6 +62,13 @@ def test_wrong_platform_gets_nothing(db):
     assert matching.pull(session, settings, workers[0], 5, set()) == []
 
 
+def report_of(store, upload: dict) -> tuple[ReportBatch, dict]:
+    """A one-result batch and its archive staged in the store, as the report route hands them over."""
+    staged = store.stage(1 << 20)
+    staged.write(upload["archive"])
+    return ReportBatch(results=[ResultUpload(**{**upload, "archive": "a0"})]), {"a0": staged}
+
+
 def test_quorum_of_two_with_a_dissent(db, tmp_path):
     session, store, settings, owner, workers = db
     [ref] = jobs.submit_jobs(session, owner, [JobCreate(app="first", replication=2, max_retries=1)])
@@ -70,7 +77,7 @@ def test_quorum_of_two_with_a_dissent(db, tmp_path):
     for worker, key, out in zip(workers, KEYS, outputs):
         [assignment] = matching.pull(session, settings, worker, 1, set())
         upload = sign_result(assignment, pack_result(out, b"", 0, tmp_path / "empty"), b"", key)
-        outcome = collector.receive(session, store, settings, worker, ReportBatch(results=[ResultUpload(**upload)]))
+        outcome = collector.receive(session, store, settings, worker, *report_of(store, upload))
         assert outcome["rejected"] == []
     view = jobs.job_public(session, [jobs.find_job(session, owner, ref.uid)])[0]
     assert view.status == "COMPLETED" and view.retries_used == 1
@@ -102,7 +109,7 @@ def test_results_of_a_blacklisted_worker_do_not_count(db, tmp_path):
     session.add(workers[0])
     session.commit()
     upload = sign_result(assignment, pack_result(b"x", b"", 0, None), b"", KEYS[0])
-    outcome = collector.receive(session, store, settings, workers[0], ReportBatch(results=[ResultUpload(**upload)]))
+    outcome = collector.receive(session, store, settings, workers[0], *report_of(store, upload))
     assert outcome["accepted"] == [] and "blacklisted" in outcome["rejected"][0]["reason"]
     statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
     assert statuses == ["FAILED", "PENDING"]

@@ -7,11 +7,12 @@ from ...errors import InvalidInput, NotFound
 from ...models import AppPublic
 from ...scheduler import apps
 from ..deps import SessionDep, SettingsDep, StoreDep, UserDep
+from ..limits import UPLOAD_FORM
 
 router = APIRouter(prefix="/apps", tags=["apps"])
 
 
-@router.post("", response_model=AppPublic, status_code=201)
+@router.post("", response_model=AppPublic, status_code=201, form_limits=UPLOAD_FORM)
 def register_app(session: SessionDep, store: StoreDep, settings: SettingsDep, user: UserDep,
                  name: Annotated[str, Form()], type: Annotated[str, Form()] = "DEPLOYABLE",
                  arch: Annotated[str | None, Form()] = None, os: Annotated[str | None, Form()] = None,

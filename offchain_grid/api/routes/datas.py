@@ -7,11 +7,12 @@ from ...errors import NotFound
 from ...models import DataPublic
 from ...scheduler import datas
 from ..deps import SessionDep, SettingsDep, StoreDep, UserDep
+from ..limits import UPLOAD_FORM
 
 router = APIRouter(prefix="/datas", tags=["datas"])
 
 
-@router.post("", response_model=DataPublic, status_code=201)
+@router.post("", response_model=DataPublic, status_code=201, form_limits=UPLOAD_FORM)
 def register_data(session: SessionDep, store: StoreDep, settings: SettingsDep, user: UserDep,
                   name: Annotated[str, Form()], uri: Annotated[str | None, Form()] = None,
                   checksum: Annotated[str | None, Form()] = None, access: Annotated[str, Form()] = "private",

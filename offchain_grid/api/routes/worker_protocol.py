@@ -1,15 +1,20 @@
 """What workers call: login by key, alive signals, pull, reports, blob downloads."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from ...errors import Forbidden
-from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterRequest, ReportBatch
+from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterRequest, ReportBatch, Worker
 from ...scheduler import collector, matching, workers
+from ...scheduler.workers import worker_by_session
 from ...security import challenge_message
 from ...storage import normalize_checksum
-from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep
+from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep, bearer, in_session
+from ..report_form import OPENAPI_BODY, ReportForm
 
 router = APIRouter(prefix="/worker", tags=["worker protocol"])
 
@@ -56,10 +61,27 @@ def pull(body: PullRequest, session: SessionDep, settings: SettingsDep, worker: 
     return JSONResponse({"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
 
 
-@router.post("/reports")
-def reports(body: ReportBatch, session: SessionDep, store: StoreDep, settings: SettingsDep, worker: WorkerDep):
-    """Results and failures in one batch; each is accepted or rejected on its own."""
-    return JSONResponse(collector.receive(session, store, settings, worker, body))
+@router.post("/reports", openapi_extra=OPENAPI_BODY)
+async def reports(request: Request):
+    """Results and failures in one batch; each is accepted or rejected on its own.
+
+    Multipart: the batch as JSON in the `report` part, each result's archive in the file part its
+    `archive` field names. Archives stream to disk as they arrive; the database is used only to
+    authenticate first and to count the votes at the end."""
+    app = request.app
+    worker_id = await run_in_threadpool(in_session, request, lambda s: worker_by_session(s, bearer(request)).id)
+    form = ReportForm(app.state.store, app.state.settings.max_result_bytes)
+    try:
+        text = await form.read(request)
+        try:
+            batch = ReportBatch.model_validate_json(text)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+        outcome = await run_in_threadpool(in_session, request, lambda session: collector.receive(
+            session, app.state.store, app.state.settings, session.get(Worker, worker_id), batch, form.archives))
+    finally:
+        form.discard()
+    return JSONResponse(outcome)
 
 
 @router.get("/blobs/{checksum}")

@@ -31,6 +31,10 @@ class TooLarge(GridError):
     status_code = 413
 
 
+class TooManyRequests(GridError):
+    status_code = 429
+
+
 class InvalidTransition(GridError):
     """A status machine refused an event (a late or duplicate report)."""
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ..db import make_engine, writer_lock
 from ..errors import GridError
 from ..models import NO_NUL
+from ..scheduler import events
 from ..scheduler.leases import grant_restart_grace, sweep
 from ..scheduler.settings import Settings
 from ..storage import BlobStore
@@ -34,11 +35,16 @@ def create_app(settings: Settings) -> FastAPI:
         if renewed:
             log.info("renewed %d running leases after start", renewed)
         stop = threading.Event()
-        thread = threading.Thread(target=_sweeper, args=(app, settings, stop), name="lease-sweeper", daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=_sweeper, args=(app, settings, stop), name="lease-sweeper", daemon=True)]
+        if app.state.engine.dialect.name == "postgresql":  # events decided by any scheduler on the database
+            threads.append(threading.Thread(target=events.listen, args=(settings.db_url, stop), name="events",
+                                            daemon=True))
+        for thread in threads:
+            thread.start()
         yield
         stop.set()
-        thread.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
 
     app = FastAPI(title="cumulus grid scheduler", version="1", lifespan=lifespan,
                   description="Apps, data, jobs and the worker protocol of the off-chain desktop grid.")

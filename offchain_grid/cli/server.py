@@ -137,7 +137,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
                                docker_host=docker_host,
                                limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb),
                                confinement=confinement))
-    signal.signal(signal.SIGTERM, lambda *_: agent.stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
     reason = agent.run()
     if reason:
         raise click.ClickException(reason)

@@ -11,6 +11,7 @@ from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, JobRe
 from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
 from .apps import lookup_app
+from .events import note_work
 from .lifecycle import finish, lock_jobs
 from .servable import connected, why_unservable
 from .users import user_names
@@ -56,6 +57,7 @@ def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> lis
         session.execute(insert(Replicate), [
             dict(uid=new_uid(), job_id=job_id, status=ReplicateStatus.PENDING.value, created_at=created_at)
             for job_id, row in zip(ids, fresh) for _ in range(row["replication"])])
+        note_work(session)
     session.commit()
     return refs
 

@@ -18,6 +18,7 @@ from ..consensus import Vote, replacements_needed, tally
 from ..models import Job, Replicate, Worker, now
 from ..statuses import (JOB_FINAL, JobEvent, ReplicateEvent, ReplicateStatus, next_job_status,
                         next_replicate_status)
+from .events import note_stop, note_work
 
 FINAL_JOB = frozenset(s.value for s in JOB_FINAL)
 ACTIVE = frozenset({ReplicateStatus.PENDING.value, ReplicateStatus.RUNNING.value})
@@ -75,6 +76,7 @@ def blacklist(worker: Worker, reason: str) -> None:
 def add_replicates(session: Session, job: Job, count: int) -> list[Replicate]:
     fresh = [Replicate(job_id=job.id) for _ in range(count)]
     session.add_all(fresh)
+    note_work(session)
     return fresh
 
 
@@ -83,11 +85,17 @@ def replicates_of(session: Session, job: Job) -> list[Replicate]:
 
 
 def finish(session: Session, job: Job, event: JobEvent, reason: str | None, reps: list[Replicate] | None = None):
-    """Move the job to a final status and cancel its replicates still waiting or running."""
+    """Move the job to a final status and cancel its replicates still waiting or running.
+
+    Workers still running one (or one whose lease they lost) are told to stop it at once.
+    """
     move_job(job, event, reason)
+    why = f"job {job.status.lower()}"
     for rep in reps if reps is not None else replicates_of(session, job):
+        if rep.worker_id is not None and rep.status in (ReplicateStatus.RUNNING.value, ReplicateStatus.LOST.value):
+            note_stop(session, rep.worker_id, rep.uid, why)
         if rep.status in ACTIVE:
-            move_replicate(rep, ReplicateEvent.CANCEL, f"job {job.status.lower()}")
+            move_replicate(rep, ReplicateEvent.CANCEL, why)
             session.add(rep)
     session.add(job)
 

@@ -14,6 +14,8 @@ from .cache import Cache
 from .client import SchedulerRefused, WorkerClient
 from .confine import Unconfined
 from .docker import DockerEngine
+from .events import EventSubscription
+from .jobcontrol import RunningJobs
 from .jobdirs import JobDirs
 from .runner import JobFailed, Limits, Sources, run_assignment
 
@@ -67,6 +69,9 @@ class Agent:
         self.exit_reason: str | None = None
         self.held: set[str] = set()  # replicate uids pulled and not yet reported: their leases are renewed
         self._held_lock = threading.Lock()
+        self.jobs = RunningJobs()
+        self.wake = threading.Event()  # set by a "work" event: pull now rather than at the next poll
+        self.events = EventSubscription(self.client, self._on_event, self.stop)
 
     def run(self) -> str | None:
         """Work until stopped or blacklisted; returns why it stopped (None when asked to stop)."""
@@ -74,14 +79,14 @@ class Agent:
         log.info("logged in to %s as %s (worker %s), %d slot(s), shared apps: %s", self.config.scheduler,
                  self.config.account.address, session["worker"], self.config.slots, ", ".join(self.declared) or "none")
         threads = [threading.Thread(target=self._keep_alive, name="alive", daemon=True),
-                   threading.Thread(target=self._send_reports, name="reports", daemon=True)]
+                   threading.Thread(target=self._send_reports, name="reports", daemon=True), self.events]
         for thread in threads:
             thread.start()
         with ThreadPoolExecutor(max_workers=self.config.slots, thread_name_prefix="job") as pool:
             try:
                 self._pull_loop(pool)
             finally:
-                self.stop.set()
+                self.request_stop()
                 log.info("stopped pulling; finishing the jobs in hand")
         while not self.reports.empty():
             self._flush_reports()
@@ -114,7 +119,8 @@ class Agent:
             for assignment in assignments:
                 pool.submit(self._work, assignment)
             if not assignments:
-                self.stop.wait(self.config.poll_interval)
+                self.wake.wait(self.config.poll_interval)
+                self.wake.clear()
 
     def _take_free_slots(self) -> int:
         """Wait until a slot's worth of permits is free (the queue ran low), then take all free ones.
@@ -137,23 +143,45 @@ class Agent:
 
     def _work(self, assignment: dict) -> None:
         started = time.monotonic()
-        label = f"job {assignment['job']} (app {assignment['app']['name']}, replicate {assignment['replicate']})"
-        log.info("running %s", label)
+        uid = assignment["replicate"]
+        label = f"job {assignment['job']} (app {assignment['app']['name']}, replicate {uid})"
+        report = None
         try:
-            result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
-                                    private_key=self.config.account.key, limits=self.config.limits,
-                                    shared_tools=self.config.shared_apps, confinement=self.confinement,
-                                    docker=self.docker)
-            log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
-            self.reports.put(("result", result))
+            if self.jobs.was_stopped(uid) is None:
+                log.info("running %s", label)
+                result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
+                                        private_key=self.config.account.key, limits=self.config.limits,
+                                        shared_tools=self.config.shared_apps, confinement=self.confinement,
+                                        docker=self.docker, started=self.jobs.started(uid))
+                log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
+                report = ("result", result)
         except JobFailed as exc:
             log.warning("failed %s: %s", label, exc)
-            self.reports.put(("failure", {"replicate": assignment["replicate"], "reason": str(exc)}))
+            report = ("failure", {"replicate": uid, "reason": str(exc)})
         except Exception as exc:  # report instead of losing the replicate to a lease expiry
             log.exception("unexpected error in %s", label)
-            self.reports.put(("failure", {"replicate": assignment["replicate"], "reason": f"worker error: {exc}"}))
+            report = ("failure", {"replicate": uid, "reason": f"worker error: {exc}"})
         finally:
+            stopped = self.jobs.finished(uid)
+            if stopped is not None:  # the scheduler no longer wants it: nothing to report
+                log.info("stopped %s: %s", label, stopped)
+                self._forget([uid])
+            elif report is not None:
+                self.reports.put(report)
             self.free.release()
+
+    def _on_event(self, message: dict) -> None:
+        if message.get("type") == "work":
+            self.wake.set()
+        elif message.get("type") == "stop":
+            with self._held_lock:
+                mine = [uid for uid in message.get("replicates") or () if uid in self.held]
+            if mine:
+                self.jobs.stop(mine, str(message.get("reason") or "stopped by the scheduler"))
+
+    def _forget(self, uids: list[str]) -> None:
+        with self._held_lock:
+            self.held.difference_update(uids)
 
     def _send_reports(self) -> None:
         while not self.stop.is_set():
@@ -181,10 +209,14 @@ class Agent:
             log.error("reports refused: %s", exc)
             return
         finally:
-            with self._held_lock:
-                self.held.difference_update(body["replicate"] for body in results + failures)
+            self._forget([body["replicate"] for body in results + failures])
         for rejected in outcome["rejected"]:
             log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
+
+    def request_stop(self) -> None:
+        """Stop pulling (the jobs in hand finish and are reported); safe from a signal handler."""
+        self.stop.set()
+        self.wake.set()
 
     def _holding(self) -> list[str]:
         with self._held_lock:
@@ -199,4 +231,4 @@ class Agent:
                 continue
             if answer.get("blacklisted"):
                 self.exit_reason = f"blacklisted by the scheduler: {answer.get('reason')}"
-                self.stop.set()
+                self.request_stop()

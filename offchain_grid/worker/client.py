@@ -75,6 +75,10 @@ class WorkerClient:
         files += [(part, (f"{r['replicate']}.tar", r["archive"], "application/x-tar")) for r, part in zip(results, parts)]
         return self._call("POST", "/reports", files=files)
 
+    def open_stream(self, path: str, timeout) -> requests.Response:
+        """A long-lived streaming GET (the event stream); the caller closes it."""
+        return self._request("GET", path, stream=True, timeout=timeout)
+
     def blob_chunks(self, checksum: str):
         response = self._request("GET", f"/blobs/{checksum}", stream=True)
         try:
@@ -92,7 +96,8 @@ class WorkerClient:
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
             base = self.bases[next(self._turn) % len(self.bases)]
             try:
-                response = self.http.request(method, base + API + path, headers=headers, timeout=60, **kwargs)
+                response = self.http.request(method, base + API + path, headers=headers,
+                                             **{"timeout": 60, **kwargs})
             except requests.ConnectionError:
                 response = None
             except requests.Timeout:

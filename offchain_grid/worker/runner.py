@@ -37,9 +37,13 @@ class Limits:
 
 
 def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private_key, limits: Limits,
-                   shared_tools: dict[str, str], confinement=None, docker: DockerEngine | None = None) -> dict:
+                   shared_tools: dict[str, str], confinement=None, docker: DockerEngine | None = None,
+                   started=None) -> dict:
     """Execute and sign; returns a result for WorkerClient.report (the archive as bytes). Raises JobFailed
-    with a readable reason."""
+    with a readable reason.
+
+    `started(proc)` is called with the job's process (the leader of its process group) once it runs.
+    """
     confinement = confinement or Unconfined()
     with dirs.lease() as slot:
         io = {name: dirs.io_file(slot.path, name) for name in ("stdin", "stdout", "stderr")}
@@ -56,7 +60,7 @@ def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private
                 command, app_mount = _command(assignment, sources, shared_tools, confinement)
                 _place_inputs(assignment, sources, slot.path, io["stdin"])
                 launch = _sandbox_launch(command, app_mount, assignment, slot, limits, confinement)
-            exit_code = _execute(launch, assignment["max_wall_seconds"], slot, io)
+            exit_code = _execute(launch, assignment["max_wall_seconds"], slot, io, started)
         except DockerFailed as exc:
             raise JobFailed(str(exc)) from None
         return _result(assignment, slot, io, exit_code, limits, private_key)
@@ -168,11 +172,13 @@ def _docker_launch(image_id: str, assignment: dict, slot: Slot, limits: Limits, 
     return Launch(docker.start_command(container), docker.env, after_kill=lambda: docker.remove(container))
 
 
-def _execute(launch: Launch, wall: int, slot: Slot, io: dict[str, Path]) -> int:
+def _execute(launch: Launch, wall: int, slot: Slot, io: dict[str, Path], started=None) -> int:
     with open(io["stdout"], "wb") as out, open(io["stderr"], "wb") as err, \
             (open(io["stdin"], "rb") if io["stdin"].exists() else open(os.devnull, "rb")) as stdin:
         proc = _spawn(launch.argv, cwd=slot.path, env=launch.env, stdin=stdin, stdout=out, stderr=err,
                       start_new_session=True, preexec_fn=launch.preexec)
+        if started:
+            started(proc)
         # A timer kills the group at the limit, so the wait blocks instead of polling with sleeps.
         overrun = threading.Event()
         timer = threading.Timer(wall, lambda: (overrun.set(), _kill_group(proc, reap=False)))

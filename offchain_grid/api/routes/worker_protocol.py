@@ -1,15 +1,18 @@
-"""What workers call: login by key, alive signals, pull, reports, blob downloads."""
+"""What workers call: login by key, alive signals, pull, reports, blob downloads, the event stream."""
+
+import asyncio
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from ...errors import Forbidden
+from ...errors import Forbidden, TooManyRequests
 from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterRequest, ReportBatch, Worker
-from ...scheduler import collector, matching, workers
+from ...scheduler import collector, events, matching, workers
 from ...scheduler.workers import worker_by_session
 from ...security import challenge_message
 from ...storage import normalize_checksum
@@ -17,6 +20,7 @@ from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep, bearer, in_sess
 from ..report_form import OPENAPI_BODY, ReportForm
 
 router = APIRouter(prefix="/worker", tags=["worker protocol"])
+KEEPALIVE_SECONDS = 15.0
 
 
 class ChallengeOut(SQLModel):
@@ -82,6 +86,34 @@ async def reports(request: Request):
     finally:
         form.discard()
     return JSONResponse(outcome)
+
+
+@router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "server-sent events, one JSON object per `data:` line"}})
+async def event_stream(worker: WorkerDep):
+    """Events for this worker as they happen: `{"type": "stop", "replicates": [...], "reason": ...}`
+    (stop running these now) and `{"type": "work"}` (jobs became pending). Comment lines keep
+    the connection alive. Pull and reports stay the authority: events only make them sooner."""
+    queue = events.SUBSCRIBERS.subscribe(worker.id)
+    if queue is None:
+        raise TooManyRequests(f"this worker already holds {events.MAX_SUBSCRIPTIONS_PER_WORKER} event streams")
+    worker_id = worker.id
+
+    async def stream():
+        try:
+            yield ": subscribed\n\n"
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"data: {json.dumps(message, separators=(',', ':'))}\n\n"
+        finally:
+            events.SUBSCRIBERS.unsubscribe(worker_id, queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/blobs/{checksum}")

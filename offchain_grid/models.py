@@ -342,3 +342,6 @@ class FailureReport(SQLModel):
 class ReportBatch(SQLModel):
     results: conlist(ResultUpload, max_length=1000) = Field(default_factory=list)
     failures: conlist(FailureReport, max_length=1000) = Field(default_factory=list)
+    # Replicates the worker gives back unfinished (its owner needed the machine): another worker
+    # takes them; they draw on the job's max_lost budget, not on max_retries.
+    returns: conlist(FailureReport, max_length=1000) = Field(default_factory=list)

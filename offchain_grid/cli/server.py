@@ -83,10 +83,19 @@ def _redact(url: str) -> str:
 @click.option("--unconfined", is_flag=True,
               help="Run jobs without confinement, with this worker's rights (it can read its key): only for apps "
                    "you trust. Without it the worker refuses to start where jobs cannot be confined.")
+@click.option("--volunteer", is_flag=True,
+              help="Compute only while the machine is idle: pause jobs while other processes use the CPU.")
+@click.option("--idle-max-cpu", default=25.0, show_default=True,
+              help="Volunteer: percent of the machine's CPU other processes may use while jobs run.")
+@click.option("--owner-user", help="Volunteer: count only this user's processes as the owner's use.")
+@click.option("--resume-after", default=10.0, show_default=True, help="Volunteer: quiet seconds before resuming.")
+@click.option("--max-pause", default=600.0, show_default=True,
+              help="Volunteer: seconds paused before the jobs are given back to the scheduler.")
 @click.option("--log-level", default="info", show_default=True)
 @grid_errors
 def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, docker_host, poll_interval,
-           max_memory_mb, max_file_mb, max_processes, unconfined, log_level):
+           max_memory_mb, max_file_mb, max_processes, unconfined, volunteer, idle_max_cpu, owner_user, resume_after,
+           max_pause, log_level):
     """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
 
     A new worker without a key gets one, kept in WORKDIR/worker.key (readable by its owner
@@ -96,6 +105,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     Example:
         xw worker --scheduler http://127.0.0.1:8080 --slots 2
         XW_WORKER_PRIVATE_KEY=0x... xw worker --scheduler http://127.0.0.1:8080
+        xw worker --scheduler http://127.0.0.1:8080 --volunteer --owner-user alice --max-pause 300
     """
     import shutil
 
@@ -104,6 +114,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     from ..worker.agent import Agent, WorkerConfig
     from ..worker.confine import Confinement, ConfinementUnavailable, Unconfined
     from ..worker.runner import Limits
+    from ..worker.volunteer import IdlePolicy
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
                         stream=sys.stderr)
@@ -132,11 +143,13 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
             continue
         tools[name] = resolved
     workdir.mkdir(parents=True, exist_ok=True)
+    idle = IdlePolicy(max_other_cpu=idle_max_cpu / 100, owner_user=owner_user, resume_after=resume_after,
+                      max_pause=max_pause) if volunteer else None
     agent = Agent(WorkerConfig(scheduler=scheduler_url, account=account, workdir=workdir.resolve(), slots=slots,
                                cache_mb=cache_mb, shared_apps=tools, poll_interval=poll_interval, docker=docker,
                                docker_host=docker_host,
                                limits=Limits(memory_mb=max_memory_mb, file_mb=max_file_mb),
-                               confinement=confinement))
+                               confinement=confinement, idle=idle))
     signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
     reason = agent.run()
     if reason:

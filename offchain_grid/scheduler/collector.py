@@ -53,14 +53,18 @@ def receive(session: Session, store: BlobStore, settings: Settings, worker: Work
     accepted are moved into the blob store (the caller discards the others)."""
     accepted, rejected, used = [], [], set()
     with session.no_autoflush:
-        rows = _Batch(session, worker, [item.replicate for item in [*batch.results, *batch.failures]])
+        items = [*batch.results, *batch.failures, *batch.returns]
+        returned = {id(item) for item in batch.returns}
+        rows = _Batch(session, worker, [item.replicate for item in items])
         already = {w.id for w in rows.workers.values() if w.blacklisted}
-        for item in [*batch.results, *batch.failures]:
+        for item in items:
             try:
                 if isinstance(item, ResultUpload):
                     archive = None if item.archive in used else archives.get(item.archive)
                     used.add(item.archive)
                     _accept_result(session, store, settings, worker, rows, item, archive)
+                elif id(item) in returned:
+                    _accept_return(session, worker, rows, item)
                 else:
                     _accept_failure(session, settings, worker, rows, item)
                 accepted.append(item.replicate)
@@ -135,6 +139,14 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
 def _accept_failure(session: Session, settings: Settings, worker: Worker, rows: _Batch, report: FailureReport):
     rep, job = _held(worker, rows, report.replicate)
     _fail(session, settings, worker, rows, rep, job, report.reason, False)
+
+
+def _accept_return(session: Session, worker: Worker, rows: _Batch, report: FailureReport):
+    rep, job = _held(worker, rows, report.replicate)
+    reason = f"given back by its worker: {report.reason}"
+    move_replicate(rep, ReplicateEvent.EXPIRE, reason)
+    session.add(rep)
+    settle(session, job, last_failure=reason, reps=rows.reps[job.id], workers=rows.workers, lost=True)
 
 
 def _fail(session, settings: Settings, worker: Worker, rows: _Batch, rep: Replicate, job: Job, reason: str,

@@ -18,6 +18,7 @@ from .events import EventSubscription
 from .jobcontrol import RunningJobs
 from .jobdirs import JobDirs
 from .runner import JobFailed, Limits, Sources, run_assignment
+from .volunteer import IdlePolicy, Volunteer
 
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
@@ -39,6 +40,7 @@ class WorkerConfig:
     docker: bool = False  # declare Docker if an engine answers
     docker_host: str | None = None  # the engine's address (DOCKER_HOST); None: the client's default
     confinement: object = None  # confine.Confinement, or confine.Unconfined where the operator chose so
+    idle: IdlePolicy | None = None  # volunteer mode: compute only while the machine is idle
 
 
 class Agent:
@@ -72,6 +74,10 @@ class Agent:
         self.jobs = RunningJobs()
         self.wake = threading.Event()  # set by a "work" event: pull now rather than at the next poll
         self.events = EventSubscription(self.client, self._on_event, self.stop)
+        self.may_pull = threading.Event()
+        self.may_pull.set()
+        self.volunteer = Volunteer(config.idle, self.jobs, self.may_pull, self._give_back, self.stop) \
+            if config.idle else None
 
     def run(self) -> str | None:
         """Work until stopped or blacklisted; returns why it stopped (None when asked to stop)."""
@@ -80,6 +86,8 @@ class Agent:
                  self.config.account.address, session["worker"], self.config.slots, ", ".join(self.declared) or "none")
         threads = [threading.Thread(target=self._keep_alive, name="alive", daemon=True),
                    threading.Thread(target=self._send_reports, name="reports", daemon=True), self.events]
+        if self.volunteer:
+            threads.append(self.volunteer)
         for thread in threads:
             thread.start()
         with ThreadPoolExecutor(max_workers=self.config.slots, thread_name_prefix="job") as pool:
@@ -95,6 +103,9 @@ class Agent:
 
     def _pull_loop(self, pool: ThreadPoolExecutor) -> None:
         while not self.stop.is_set():
+            if not self.may_pull.is_set():  # volunteer mode: the machine's owner needs it
+                self.may_pull.wait(0.5)
+                continue
             free = self._take_free_slots()
             if free == 0:
                 continue
@@ -147,7 +158,7 @@ class Agent:
         label = f"job {assignment['job']} (app {assignment['app']['name']}, replicate {uid})"
         report = None
         try:
-            if self.jobs.was_stopped(uid) is None:
+            if not self.jobs.was_stopped(uid):
                 log.info("running %s", label)
                 result = run_assignment(assignment, dirs=self.dirs, sources=self.sources,
                                         private_key=self.config.account.key, limits=self.config.limits,
@@ -156,15 +167,22 @@ class Agent:
                 log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
                 report = ("result", result)
         except JobFailed as exc:
-            log.warning("failed %s: %s", label, exc)
-            report = ("failure", {"replicate": uid, "reason": str(exc)})
+            if self.jobs.was_paused(uid):  # the pause may be why (wall time): another worker tries it
+                log.warning("failed %s after a pause: %s; giving it back", label, exc)
+                report = ("return", {"replicate": uid, "reason": f"given back after a pause: {exc}"})
+            else:
+                log.warning("failed %s: %s", label, exc)
+                report = ("failure", {"replicate": uid, "reason": str(exc)})
         except Exception as exc:  # report instead of losing the replicate to a lease expiry
             log.exception("unexpected error in %s", label)
             report = ("failure", {"replicate": uid, "reason": f"worker error: {exc}"})
         finally:
             stopped = self.jobs.finished(uid)
-            if stopped is not None:  # the scheduler no longer wants it: nothing to report
-                log.info("stopped %s: %s", label, stopped)
+            if stopped is not None and stopped[0] == "give_back":
+                log.info("gave back %s: %s", label, stopped[1])
+                self.reports.put(("return", {"replicate": uid, "reason": stopped[1]}))
+            elif stopped is not None:  # the scheduler no longer wants it: nothing to report
+                log.info("stopped %s: %s", label, stopped[1])
                 self._forget([uid])
             elif report is not None:
                 self.reports.put(report)
@@ -178,6 +196,13 @@ class Agent:
                 mine = [uid for uid in message.get("replicates") or () if uid in self.held]
             if mine:
                 self.jobs.stop(mine, str(message.get("reason") or "stopped by the scheduler"))
+
+    def _give_back(self, reason: str) -> int:
+        """Kill every held job, running or queued, and hand it back to the scheduler; how many."""
+        with self._held_lock:
+            held = list(self.held)
+        self.jobs.stop(held, reason, give_back=True)
+        return len(held)
 
     def _forget(self, uids: list[str]) -> None:
         with self._held_lock:
@@ -203,13 +228,14 @@ class Agent:
             return
         results = [body for kind, body in items if kind == "result"]
         failures = [body for kind, body in items if kind == "failure"]
+        returns = [body for kind, body in items if kind == "return"]
         try:
-            outcome = self.client.report(results, failures)
+            outcome = self.client.report(results, failures, returns)
         except SchedulerRefused as exc:
             log.error("reports refused: %s", exc)
             return
         finally:
-            self._forget([body["replicate"] for body in results + failures])
+            self._forget([body["replicate"] for body in results + failures + returns])
         for rejected in outcome["rejected"]:
             log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
 

@@ -16,7 +16,9 @@ class RunningJobs:
     def __init__(self):
         self._lock = threading.Lock()
         self._procs: dict[str, subprocess.Popen] = {}
-        self._stopped: dict[str, str] = {}  # replicate uid -> why the scheduler no longer wants it
+        # replicate uid -> (what to do instead of reporting: "drop" or "give_back", why)
+        self._stopped: dict[str, tuple[str, str]] = {}
+        self._paused: set[str] = set()  # jobs that were paused at some point of their run
         self.paused_since: float | None = None  # monotonic time the jobs were paused, None if running
 
     def started(self, uid: str):
@@ -28,33 +30,40 @@ class RunningJobs:
                 if uid in self._stopped:
                     _signal_group(proc, signal.SIGKILL)
                 elif self.paused_since is not None:
+                    self._paused.add(uid)
                     _signal_group(proc, signal.SIGSTOP)
         return register
 
-    def finished(self, uid: str) -> str | None:
-        """Forget the job; why it was stopped, if it was."""
+    def finished(self, uid: str) -> tuple[str, str] | None:
+        """Forget the job; (what to do instead of reporting it, why) if it was stopped."""
         with self._lock:
             self._procs.pop(uid, None)
+            self._paused.discard(uid)
             return self._stopped.pop(uid, None)
 
-    def stop(self, uids: list[str], reason: str) -> int:
+    def was_paused(self, uid: str) -> bool:
+        with self._lock:
+            return uid in self._paused
+
+    def stop(self, uids: list[str], reason: str, give_back: bool = False) -> int:
         """Kill these jobs (running or not started yet); how many were running."""
         with self._lock:
             for uid in uids:
-                self._stopped[uid] = reason
+                self._stopped[uid] = ("give_back" if give_back else "drop", reason)
             procs = [self._procs[uid] for uid in uids if uid in self._procs]
         for proc in procs:
             _signal_group(proc, signal.SIGKILL)  # also ends a paused group
         return len(procs)
 
-    def was_stopped(self, uid: str) -> str | None:
+    def was_stopped(self, uid: str) -> bool:
         with self._lock:
-            return self._stopped.get(uid)
+            return uid in self._stopped
 
     def pause(self) -> int:
         with self._lock:
             if self.paused_since is None:
                 self.paused_since = time.monotonic()
+            self._paused.update(self._procs)
             procs = list(self._procs.values())
         for proc in procs:
             _signal_group(proc, signal.SIGSTOP)

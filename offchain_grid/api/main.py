@@ -93,6 +93,8 @@ def _body_limits(settings: Settings):
     upload_paths = {f"{API_PREFIX}/apps", f"{API_PREFIX}/datas"}
 
     def limit_for(method: str, path: str) -> tuple[int, bool]:
+        if method in ("GET", "HEAD"):  # no body to parse: never queue behind a big one (nor hold the queue
+            return settings.max_request_bytes, False  # for as long as the worker event stream stays open)
         if method == "POST" and path in upload_paths:
             return uploads, False
         if path == f"{API_PREFIX}/worker/reports":  # archives stream to disk (api/report_form.py)

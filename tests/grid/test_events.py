@@ -16,7 +16,7 @@ from offchain_grid.worker.client import SchedulerRefused, WorkerClient
 from offchain_grid.worker.runner import sign_result
 
 from .conftest import WORKER_KEYS
-from .procs import finished, job_story, wait_until
+from .procs import TOKEN, finished, job_story, wait_until
 
 SLOW_POLL = ("--poll-interval", "60")
 
@@ -109,6 +109,9 @@ def test_event_stream_needs_a_worker_session_and_is_capped(grid, sqlite_url):
         assert [next(line) for line in lines] == [": subscribed"] * 4
         with pytest.raises(SchedulerRefused, match="429"):
             client.open_stream("/events", timeout=(5, 30))
+        # open streams hold up no other request (no body to queue for)
+        assert requests.get(grid.scheduler.url + "/api/v1/jobs", headers={"Authorization": f"Bearer {TOKEN}"},
+                            timeout=10).status_code == 200
         grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
         grid.alice.submit("echo", ["x"])
         assert next(line for line in lines[0] if line.startswith("data:")) == 'data: {"type":"work"}'

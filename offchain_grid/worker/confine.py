@@ -27,6 +27,12 @@ UID_LOCKS = Path("/run/cumulus-slot-uids")  # one lock file per uid in use on th
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _SYSTEM = ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"]
+# The devices programs expect, bound one by one, and the usual links: half the mounts of bubblewrap's
+# --dev, which adds a tmpfs, a devpts and a /dev/shm that the job could not write to anyway.
+_DEVICES = ["--perms", "0755", "--dir", "/dev", *(arg for name in ("null", "zero", "full", "random", "urandom")
+              for arg in ("--dev-bind", f"/dev/{name}", f"/dev/{name}")),
+            "--symlink", "/proc/self/fd", "/dev/fd", *(arg for fd, name in enumerate(("stdin", "stdout", "stderr"))
+                                                      for arg in ("--symlink", f"/proc/self/fd/{fd}", f"/dev/{name}"))]
 # Read-only system files programs commonly need; none tells a job anything about the worker.
 _ETC = ["/etc/alternatives", "/etc/ld.so.cache"]
 _ETC_NETWORK = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates"]
@@ -120,6 +126,15 @@ class Confinement:
         to change uid, and the job then drops to its slot's uid (setpriv, no new privileges, no
         capabilities) and into a user namespace that shows it as uid 1000 (unshare). Without
         root, bubblewrap does all of it unprivileged, as the worker's own user.
+
+        The spawn path, as root: prlimit (runner.py) -> bwrap -> setpriv -> unshare -> app.
+        Creating the namespaces and mounts in bwrap is most of a job start's cost; the uid
+        drop is the rest (`python -m bench.spawn_cost` times each part). Folding the drop into
+        bwrap does not hold: as root, `--unshare-user --uid` maps the sandbox to real root, and
+        started as the slot's uid (or joining a per-slot namespace with `--userns`) bwrap resolves
+        bind sources as that uid, so the work directory would have to be reachable by every slot
+        uid (`--bind-fd` does not help: bubblewrap 0.8 walks the descriptor's path).
+        See docs/grid.md, "The spawn path and its cost".
         """
         sandbox = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
                    *([] if network else ["--unshare-net"]), "--die-with-parent", "--new-session",
@@ -132,7 +147,7 @@ class Confinement:
                         "--cap-add", "CAP_DAC_READ_SEARCH"]
         for path in _ETC + (_ETC_NETWORK if network else []):
             sandbox += ["--ro-bind-try", path, path]
-        sandbox += ["--proc", "/proc", "--dev", "/dev", "--bind", str(job_dir), JOB_ROOT]
+        sandbox += ["--proc", "/proc", *_DEVICES, "--bind", str(job_dir), JOB_ROOT]
         if app is not None:
             sandbox += ["--perms", "0755", "--dir", APP_ROOT, "--ro-bind", app.host, app.inside]
         sandbox += ["--chdir", JOB_ROOT, "--"]

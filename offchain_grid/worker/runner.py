@@ -94,6 +94,7 @@ class Launch:
     env: dict
     preexec: Callable[[], None] | None = None
     after_kill: Callable[[], None] = field(default=lambda: None)
+    owner: int | None = None  # the uid the job runs as: its stdout and stderr are its own (/dev/stdout works)
 
 
 def _command(assignment: dict, sources: Sources, shared_tools: dict[str, str],
@@ -141,7 +142,7 @@ def _sandbox_launch(command: list[str], app_mount: Mount, assignment: dict, slot
     command = confinement.command(command, job_dir=slot.path, uid=slot.uid, app=app_mount,
                                   network=bool(assignment["app"].get("network")))
     argv, preexec = _limited(command, assignment["max_wall_seconds"], limits, confinement.max_processes)
-    return Launch(argv, env, preexec, after_kill=lambda: confinement.reap(slot.uid))
+    return Launch(argv, env, preexec, after_kill=lambda: confinement.reap(slot.uid), owner=slot.uid)
 
 
 def _docker_image(assignment: dict, sources: Sources, docker: DockerEngine) -> str:
@@ -175,6 +176,9 @@ def _docker_launch(image_id: str, assignment: dict, slot: Slot, limits: Limits, 
 def _execute(launch: Launch, wall: int, slot: Slot, io: dict[str, Path], started=None) -> int:
     with open(io["stdout"], "wb") as out, open(io["stderr"], "wb") as err, \
             (open(io["stdin"], "rb") if io["stdin"].exists() else open(os.devnull, "rb")) as stdin:
+        if launch.owner is not None:
+            for handle in (out, err):
+                os.fchown(handle.fileno(), launch.owner, launch.owner)
         proc = _spawn(launch.argv, cwd=slot.path, env=launch.env, stdin=stdin, stdout=out, stderr=err,
                       start_new_session=True, preexec_fn=launch.preexec)
         if started:

@@ -122,6 +122,18 @@ for path in sys.argv[1:]:
     served.still_serving()
 
 
+def test_devices_are_the_usual_few_and_stdout_is_the_jobs_own(served):
+    served.app("devices", "ls /dev; echo to-stderr > /dev/stderr; head -c 3 /dev/urandom | wc -c\n"
+                          "echo sink > /dev/null; touch /dev/shm/x /dev/x 2>/dev/null || echo refused\n"
+                          "echo to-stdout >> /dev/stdout\n")  # last: the job's own stdout offset would overwrite it
+    job, archive = served.run("devices")
+    assert job["status"] == "COMPLETED", job
+    assert stdout(archive).split() == ["fd", "full", "null", "random", "stderr", "stdin", "stdout", "urandom", "zero",
+                                       "3", "refused", "to-stdout"]
+    assert read_member(archive, "stderr") == b"to-stderr\n"
+    served.still_serving()
+
+
 def test_writes_outside_the_job_directory_fail(served):
     marker = uuid.uuid4().hex
     app = served.app("scribble", f"""

@@ -1,6 +1,6 @@
 """What confinement costs per job start: the worker's own command lines, timed against each other.
 
-    sudo .venv/bin/python -m bench.spawn_cost [--runs 300] [--parallel 8] [--seconds 3]
+    .venv/bin/python -m bench.spawn_cost [--runs 300] [--parallel 8] [--seconds 3]     # as root
 
 Times `/usr/bin/true` started as an unconfined job (prlimit only) and as a confined one (the
 command `worker/confine.py` builds), plus two stripped variants that show where the time goes:

@@ -44,15 +44,15 @@ def run_assignment(assignment: dict, *, dirs: JobDirs, sources: Sources, private
 
     `started(proc)` is called with the job's process (the leader of its process group) once it runs.
     """
-    confinement = confinement or Unconfined()
+    confinement, docker = confinement or Unconfined(), docker or DockerEngine()
     with dirs.lease() as slot:
         io = {name: dirs.io_file(slot.path, name) for name in ("stdin", "stdout", "stderr")}
         io["stdin"].unlink(missing_ok=True)
         try:
             if assignment["app"].get("image"):
-                image_id = _docker_image(assignment, sources, docker or DockerEngine())
+                image_id = _docker_image(assignment, sources, docker)
                 _place_inputs(assignment, sources, slot.path, io["stdin"])
-                launch = _docker_launch(image_id, assignment, slot, limits, confinement, docker or DockerEngine())
+                launch = _docker_launch(image_id, assignment, slot, limits, confinement, docker)
             else:
                 if not confinement.enabled:
                     log.warning("job %s runs UNCONFINED (--unconfined): it can read this worker's files and key",

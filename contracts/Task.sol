@@ -12,7 +12,9 @@ import {IApprovalReceiver} from "../interfaces/IApprovalReceiver.sol";
 /// @notice What a dapp inherits to have computations run by a pool and paid by its users: an
 /// end user calls `rlc.approveAndCall(dapp, maxPayment, data)`, the dapp turns `data` into a
 /// task with `_requestTask`, and the Hub (and only the Hub) later calls back with the result of
-/// a task this contract requested.
+/// a task this contract requested. The user's payment passes through the dapp in the same
+/// call: the dapp takes exactly the price from the user and the Hub takes it from the dapp,
+/// which holds nothing between calls.
 abstract contract Task is ITaskReceiver, IApprovalReceiver {
     using SafeERC20 for IERC20;
 
@@ -27,6 +29,10 @@ abstract contract Task is ITaskReceiver, IApprovalReceiver {
     constructor(IHub hub) {
         i_hub = hub;
         i_rlc = hub.rlc();
+        // the Hub takes each request's price from this contract in the call that requests it;
+        // a standing allowance spares an approval per request (the Hub takes from a requester
+        // only when that requester itself calls, and this contract holds nothing between calls)
+        i_rlc.forceApprove(address(hub), type(uint256).max);
     }
 
     /// @inheritdoc ITaskReceiver
@@ -51,13 +57,12 @@ abstract contract Task is ITaskReceiver, IApprovalReceiver {
         internal
         returns (bytes32 taskId)
     {
-        uint256 price = i_hub.quote(spec.app, spec.dataset, spec.pool);
-        if (price > maxPayment) revert PaymentTooLow(payer, maxPayment, price);
-        spec.maxPrice = uint64(price);
         spec.callback = address(this);
         spec.refundTo = payer;
-        // the payment goes straight from the payer to the Hub, which counts it for this request
-        i_rlc.safeTransferFrom(payer, address(i_hub), price);
+        uint256 price = i_hub.quote(spec);
+        if (price > maxPayment) revert PaymentTooLow(payer, maxPayment, price);
+        spec.maxPrice = uint64(price);
+        i_rlc.safeTransferFrom(payer, address(this), price);
         taskId = i_hub.requestTask(spec);
     }
 

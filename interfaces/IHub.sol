@@ -2,36 +2,59 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IHubTypes} from "./IHubTypes.sol";
 import {IHubErrors} from "./IHubErrors.sol";
 import {IHubEvents} from "./IHubEvents.sol";
+import {IHubRegistry} from "./IHubRegistry.sol";
 
 /// @title IHub
-/// @notice What a requester, a dapp's Task contract and an oracle call on the Hub.
-interface IHub is IHubTypes, IHubErrors, IHubEvents {
+/// @notice What a requester, a dapp's Task contract, an oracle and the parties call on the Hub.
+interface IHub is IHubRegistry, IHubErrors, IHubEvents {
     /// @notice The RLC token every price, stake and payment is in.
     function rlc() external view returns (IERC20);
 
-    /// @notice The total price of a task on these registry entries, in nRLC.
-    function quote(uint64 app, uint64 dataset, uint64 pool) external view returns (uint256);
+    /// @notice The whole price of a task for `spec`, in nRLC: app + dataset + the pool's price
+    /// per replica times trust + callback gas limit times the pool's callback gas price.
+    function quote(TaskSpec calldata spec) external view returns (uint256);
 
-    /// @notice Requests a task; the caller is the requester. Tokens transferred to the Hub
-    /// earlier in the same transaction pay first, then the caller's escrow balance, then an
-    /// allowance the caller gave the Hub.
+    /// @notice Requests a task; the caller is the requester and pays: from its escrow balance
+    /// when that covers the price, otherwise by an allowance it gave the Hub, in this call.
+    /// @return taskId The hash of the task's request, as emitted in TaskRequested.
     function requestTask(TaskSpec calldata spec) external returns (bytes32 taskId);
 
-    /// @notice Finalizes a task with the agreeing workers' signatures; the pool's oracle only.
+    /// @notice Finalizes a task with the agreeing workers' signatures; the task's oracle only.
+    /// @param request The task, as emitted in TaskRequested.
+    /// @param resultDigest sha256 of the result archive the workers agreed on.
+    /// @param callbackData What the callback receives (at most 1,024 bytes).
+    /// @param signatures EIP-712 Contributions over (task id, resultDigest, keccak256 of
+    /// callbackData), in ascending signer order.
+    /// @param dissents Contributions of pool workers to other results of the task.
     function finalize(
         TaskRequest calldata request,
         bytes32 resultDigest,
         bytes calldata callbackData,
         Signature[] calldata signatures,
-        Dissent[] calldata dissents
+        Contribution[] calldata dissents
     ) external;
 
-    /// @notice Refunds the requester of a task nobody finalized before its deadline.
+    /// @notice Refunds the requester of a task nobody finalized before its deadline; anyone.
     function claim(TaskRequest calldata request) external;
+
+    /// @notice Refunds a task the pool cannot serve, before its deadline; the task's oracle only.
+    /// @param reason Why, for the requester (at most 256 bytes).
+    function reportFailure(TaskRequest calldata request, string calldata reason) external;
 
     /// @notice The status of a task.
     function taskStatus(bytes32 taskId) external view returns (TaskStatus);
+
+    /// @notice The task id of a request: the hash the Hub stores.
+    function taskIdOf(TaskRequest calldata request) external pure returns (bytes32);
+
+    /// @notice The EIP-712 digest a worker signs for a contribution to a task's result.
+    function contributionHash(bytes32 taskId, bytes32 resultDigest, bytes32 callbackDataHash)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice What `account` may withdraw: its escrow balance and, for a worker, its earnings.
+    function balanceOf(address account) external view returns (uint256);
 }

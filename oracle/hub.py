@@ -12,10 +12,18 @@ from web3.contract import Contract
 from . import artifacts
 
 TASK_STATUS = ["None", "Requested", "Finalized", "Claimed", "Failed"]
-REQUEST_FIELDS = [
-    "requester", "refundTo", "callback", "app", "dataset", "pool", "appPrice", "datasetPrice",
-    "poolPrice", "callbackGasLimit", "trust", "deadline", "nonce", "paramsHash",
-]
+
+
+def _request_components() -> list[dict]:
+    """The TaskRequest struct's fields, in order, as the Hub's ABI declares them."""
+    event = next(e for e in artifacts.abi("Hub") if e.get("type") == "event" and e["name"] == "TaskRequested")
+    return next(i for i in event["inputs"] if i["name"] == "request")["components"]
+
+
+# the ABI is the one source of the request's layout
+REQUEST_FIELDS = [c["name"] for c in _request_components()]
+SPEC_FIELDS = [c["name"] for c in next(
+    f for f in artifacts.abi("Hub") if f.get("name") == "requestTask")["inputs"][0]["components"]]
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,7 @@ def _normalize(request: tuple) -> tuple:
 
 def request_for_call(request: list | tuple) -> tuple:
     """A stored request (hex strings for bytes) in the form web3 encodes."""
-    values = list(request)
-    values[-1] = bytes.fromhex(values[-1].removeprefix("0x")) if isinstance(values[-1], str) else values[-1]
-    return tuple(values)
+    return tuple(bytes.fromhex(v.removeprefix("0x")) if isinstance(v, str) and len(v) == 66 else v for v in request)
 
 
 class RevertExplainer:

@@ -47,6 +47,8 @@ contract VanityAddress is Task {
             dataset: 0,
             pool: i_pool,
             trust: i_trust,
+            minStake: 0, // the pool's minimum
+            minScore: 0, // any active member
             callbackGasLimit: i_callbackGasLimit,
             duration: 0,
             maxPrice: 0,

@@ -1,63 +1,42 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {IHubTypes} from "../../interfaces/IHubTypes.sol";
-import {IHubErrors} from "../../interfaces/IHubErrors.sol";
-import {IHubEvents} from "../../interfaces/IHubEvents.sol";
+import {IHubRegistry} from "../../interfaces/IHubRegistry.sol";
+import {Delegated} from "./Delegated.sol";
 
 /// @title Registries
 /// @notice Applications, datasets and worker pools: who owns them, what they cost, and where
-/// the grid finds them. Ids start at 1 so that 0 always means "none".
-abstract contract Registries is IHubTypes, IHubErrors, IHubEvents {
-    /*//////////////////////////////////////////////////////////////
-                                 LIMITS
-    //////////////////////////////////////////////////////////////*/
-
+/// the grid finds them. Ids start at 1 so that 0 always means "none". A task copies the terms
+/// it is requested on: changing an entry never touches a task already requested.
+abstract contract Registries is Delegated, IHubRegistry {
     uint256 public constant MAX_URI_LENGTH = 512;
-    uint16 public constant MAX_OWNER_FEE_BPS = 10_000;
 
-    /*//////////////////////////////////////////////////////////////
-                                 STORAGE
-    //////////////////////////////////////////////////////////////*/
-
-    mapping(uint64 app => Asset) public s_apps;
-    mapping(uint64 dataset => Asset) public s_datasets;
-    mapping(uint64 pool => Pool) public s_pools;
-    uint64 public s_appCount;
-    uint64 public s_datasetCount;
-    uint64 public s_poolCount;
-
-    /*//////////////////////////////////////////////////////////////
-                              REGISTRATION
-    //////////////////////////////////////////////////////////////*/
-
-    /// @notice Registers an application run by the grid; the caller owns it and is paid `price`
-    /// for each task that uses it.
-    /// @param price nRLC per task.
-    /// @param checksum sha256 of the application's binary (0 for a shared app).
-    /// @param uri The grid app's name or URI.
-    /// @return app The new application's id.
-    function registerApp(uint64 price, bytes32 checksum, string calldata uri) external returns (uint64 app) {
-        _checkUri(uri);
+    /// @inheritdoc IHubRegistry
+    function registerApp(uint64 price, bytes32 checksum, string calldata uri)
+        external
+        onlyThroughHub
+        returns (uint64 app)
+    {
+        _checkAsset(checksum, uri);
         app = ++s_appCount;
         s_apps[app] = Asset({owner: msg.sender, price: price, checksum: checksum, uri: uri});
         emit AppRegistered(app, msg.sender, price, checksum, uri);
     }
 
-    /// @notice Registers a dataset; the caller owns it and is paid `price` per task using it.
-    /// @param price nRLC per task.
-    /// @param checksum sha256 of the data.
-    /// @param uri Where the grid fetches the data (a grid data id or a URI).
-    /// @return dataset The new dataset's id.
-    function registerDataset(uint64 price, bytes32 checksum, string calldata uri) external returns (uint64 dataset) {
-        _checkUri(uri);
+    /// @inheritdoc IHubRegistry
+    function registerDataset(uint64 price, bytes32 checksum, string calldata uri)
+        external
+        onlyThroughHub
+        returns (uint64 dataset)
+    {
+        _checkAsset(checksum, uri);
         dataset = ++s_datasetCount;
         s_datasets[dataset] = Asset({owner: msg.sender, price: price, checksum: checksum, uri: uri});
         emit DatasetRegistered(dataset, msg.sender, price, checksum, uri);
     }
 
-    /// @notice Changes an application's price for future tasks; its owner only.
-    function setAppPrice(uint64 app, uint64 price) external {
+    /// @inheritdoc IHubRegistry
+    function setAppPrice(uint64 app, uint64 price) external onlyThroughHub {
         address owner = s_apps[app].owner;
         if (owner == address(0)) revert UnknownApp(app);
         _checkOwner(owner);
@@ -65,8 +44,8 @@ abstract contract Registries is IHubTypes, IHubErrors, IHubEvents {
         emit AppPriceChanged(app, price);
     }
 
-    /// @notice Changes a dataset's price for future tasks; its owner only.
-    function setDatasetPrice(uint64 dataset, uint64 price) external {
+    /// @inheritdoc IHubRegistry
+    function setDatasetPrice(uint64 dataset, uint64 price) external onlyThroughHub {
         address owner = s_datasets[dataset].owner;
         if (owner == address(0)) revert UnknownDataset(dataset);
         _checkOwner(owner);
@@ -74,19 +53,16 @@ abstract contract Registries is IHubTypes, IHubErrors, IHubEvents {
         emit DatasetPriceChanged(dataset, price);
     }
 
-    /// @notice Registers a worker pool; the caller owns it. `config.owner` is ignored.
-    /// @param config Price, owner's fee share, oracle key, minimum stake and maximum duration.
-    /// @return pool The new pool's id.
-    function registerPool(Pool calldata config) external returns (uint64 pool) {
+    /// @inheritdoc IHubRegistry
+    function registerPool(Pool calldata config) external onlyThroughHub returns (uint64 pool) {
         Pool memory checked = _checkPool(config, msg.sender);
         pool = ++s_poolCount;
         s_pools[pool] = checked;
         emit PoolRegistered(pool, msg.sender, checked);
     }
 
-    /// @notice Changes a pool's settings for future tasks (the oracle key at once); its owner only.
-    /// `config.owner` transfers the pool.
-    function updatePool(uint64 pool, Pool calldata config) external {
+    /// @inheritdoc IHubRegistry
+    function updatePool(uint64 pool, Pool calldata config) external onlyThroughHub {
         address owner = s_pools[pool].owner;
         if (owner == address(0)) revert UnknownPool(pool);
         _checkOwner(owner);
@@ -95,11 +71,8 @@ abstract contract Registries is IHubTypes, IHubErrors, IHubEvents {
         emit PoolUpdated(pool, checked);
     }
 
-    /*//////////////////////////////////////////////////////////////
-                                INTERNAL
-    //////////////////////////////////////////////////////////////*/
-
-    function _checkUri(string calldata uri) private pure {
+    function _checkAsset(bytes32 checksum, string calldata uri) private pure {
+        if (checksum == bytes32(0)) revert ZeroChecksum();
         if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
     }
 

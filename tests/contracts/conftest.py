@@ -15,7 +15,8 @@ RLC_UNIT = 10**9
 SUPPLY = 87_000_000 * RLC_UNIT
 APP_PRICE = 3 * RLC_UNIT
 DATASET_PRICE = 2 * RLC_UNIT
-POOL_PRICE = 10 * RLC_UNIT
+POOL_PRICE = 10 * RLC_UNIT  # per replica
+CALLBACK_GAS_PRICE = 1_000  # nRLC per unit of callback gas: 100,000 gas cost 0.1 RLC
 MIN_STAKE = 50 * RLC_UNIT
 MAX_DURATION = 3600
 OWNER_FEE_BPS = 1_000
@@ -83,9 +84,18 @@ def dataset(hub, dataset_owner):
 
 @pytest.fixture(scope="module")
 def pool(hub, pool_owner, oracle):
-    config = (pool_owner, POOL_PRICE, OWNER_FEE_BPS, oracle, MIN_STAKE, MAX_DURATION)
-    hub.registerPool(config, {"from": pool_owner})
+    hub.registerPool(pool_config(pool_owner, oracle), {"from": pool_owner})
     return 1
+
+
+def pool_config(owner, oracle, price=POOL_PRICE, fee_bps=OWNER_FEE_BPS, min_stake=MIN_STAKE,
+                max_duration=MAX_DURATION, callback_gas_price=CALLBACK_GAS_PRICE):
+    """A Pool struct as registerPool and updatePool take it."""
+    return (_address(owner), price, fee_bps, _address(oracle), min_stake, max_duration, callback_gas_price)
+
+
+def _address(account):
+    return getattr(account, "address", account)
 
 
 @pytest.fixture(scope="module")

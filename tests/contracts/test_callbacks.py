@@ -35,7 +35,7 @@ def test_reverting_callback_still_pays(RevertingReceiver, hub, rlc, app, pool, u
     request, tx = _answered(hub, rlc, user, oracle, workers, app, pool, receiver)
     assert tx.events["TaskFinalized"]["callbackSucceeded"] is False
     assert hub.taskStatus(hub.taskIdOf(request)) == 2
-    assert hub.s_balances(app_owner) == APP_PRICE
+    assert hub.balanceOf(app_owner) == APP_PRICE
 
 
 def test_gas_burning_callback_gets_its_limit_only(GasBurner, hub, rlc, app, pool, user, oracle, workers,
@@ -45,7 +45,7 @@ def test_gas_burning_callback_gets_its_limit_only(GasBurner, hub, rlc, app, pool
     event = tx.events["TaskFinalized"]
     assert event["callbackSucceeded"] is False
     assert 200_000 <= event["callbackGasUsed"] < 210_000
-    assert hub.s_balances(app_owner) == APP_PRICE
+    assert hub.balanceOf(app_owner) == APP_PRICE
     assert burner.s_counter() == 0  # its writes were undone with its failure
 
 
@@ -64,7 +64,7 @@ def test_return_bomb_costs_the_hub_nothing(ReturnBomb, hub, rlc, app, pool, user
     assert bombed.events["TaskFinalized"]["callbackSucceeded"] is True
     assert bombed.events["TaskFinalized"]["callbackGasUsed"] > 90_000
     assert abs(_hub_cost(bombed) - _hub_cost(plain)) < 5_000
-    assert hub.s_balances(app_owner) == 3 * APP_PRICE
+    assert hub.balanceOf(app_owner) == 3 * APP_PRICE
 
 
 def test_reentrant_finalize_refused(hub, rlc, app, pool, user, oracle, workers, reentrant, app_owner):
@@ -76,7 +76,7 @@ def test_reentrant_finalize_refused(hub, rlc, app, pool, user, oracle, workers, 
     assert reentrant.s_revertData() == REENTRANCY_REFUSED
     assert tx.events["TaskFinalized"]["callbackSucceeded"] is True
     assert len(tx.events["TaskFinalized"]) == 1
-    assert hub.s_balances(app_owner) == APP_PRICE  # paid once
+    assert hub.balanceOf(app_owner) == APP_PRICE  # paid once
 
 
 def test_reentrant_claim_refused(hub, rlc, app, pool, user, oracle, workers, reentrant):
@@ -96,7 +96,7 @@ def test_reentrant_withdraw_refused(hub, rlc, app, pool, user, oracle, workers, 
     reentrant.setReentry(hub.withdraw.encode_input(1), {"from": user})
     finalize(hub, oracle, request, workers[:1], callback_data=VALUE)
     assert reentrant.s_revertData() == REENTRANCY_REFUSED
-    assert rlc.balanceOf(hub) == hub.totalOwed()
+    assert hub.s_balances(user) == 10**9  # still there: the reentrant withdraw did nothing
 
 
 def test_reentrant_request_refused(hub, rlc, app, pool, user, oracle, workers, reentrant):
@@ -123,9 +123,14 @@ def test_enough_gas_for_callback(hub, rlc, app, pool, user, oracle, workers, val
     assert tx.events["TaskFinalized"]["callbackSucceeded"] is True
 
 
-def test_callback_to_account_without_code(hub, rlc, app, pool, user, oracle, workers, stranger):
-    # a call to an address without code succeeds: recorded as such, nothing else happens
-    _, tx = _answered(hub, rlc, user, oracle, workers, app, pool, stranger)
-    assert tx.events["TaskFinalized"]["callbackSucceeded"] is True
+def test_callback_to_account_without_code_refused_at_request(hub, app, pool, user, stranger):
+    from helpers import err, spec
+
+    with brownie.reverts(err("CallbackNotContract", stranger)):
+        hub.requestTask(spec(app, pool, callback=stranger.address), {"from": user})
 
 
+def test_callback_gas_is_not_charged_without_a_callback(hub, app, pool):
+    from helpers import spec
+
+    assert hub.quote(spec(app, pool, callback_gas=1_000_000)) == hub.quote(spec(app, pool, callback_gas=0))

@@ -13,7 +13,7 @@ from hypothesis.stateful import (
 )
 
 from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT
-from helpers import dissent, encode_spec, finalize, price_of, request_of, spec
+from helpers import OTHER_DIGEST, dissent, encode_spec, field, finalize, price_of, request_of, spec
 
 
 AMOUNT = st.integers(min_value=1, max_value=40 * RLC_UNIT)
@@ -46,11 +46,14 @@ class EscrowMachine(RuleBasedStateMachine):
     def _pool_workers(self):
         return [w for w in self.workers if self.hub.s_workers(w)[0] == self.pool]
 
+    def _active_workers(self):
+        return [w for w in self._pool_workers() if self.hub.s_workers(w)[4] == 0]
+
     def _live_tasks(self):
         # block time, not chain.time(): after a revert the two can differ; margin for the next block
         chain.mine()  # so the latest block is now, and the next one within seconds of it
         now = chain[-1].timestamp
-        return [r for r in self.open if r[11] > now + 5]
+        return [r for r in self.open if field(r, "deadline") > now + 5]
 
     def _wait_past(self, moment):
         while chain[-1].timestamp <= moment:
@@ -72,11 +75,13 @@ class EscrowMachine(RuleBasedStateMachine):
         self.rlc.approve(self.hub, amount, {"from": payer})
         self.hub.deposit(amount, {"from": payer})
 
-    @rule(index=INDEX, amount=AMOUNT)
-    def rule_withdraw(self, index, amount):
+    @rule(index=INDEX, amount=AMOUNT, everything=FLAG)
+    def rule_withdraw(self, index, amount, everything):
         actor = self._pick(self.actors, index)
-        balance = self.hub.s_balances(actor)
-        if balance:
+        balance = self.hub.balanceOf(actor)
+        if balance and everything:
+            self.hub.withdrawTo(actor, {"from": self.payers[0]})
+        elif balance:
             self.hub.withdraw(min(balance, amount), {"from": actor})
 
     @rule(index=INDEX, trust=TRUST, duration=DURATION, with_dataset=FLAG, one_tx=FLAG)
@@ -85,7 +90,7 @@ class EscrowMachine(RuleBasedStateMachine):
         payer = self._pick(self.payers, index)
         task = spec(self.app, self.pool, dataset=self.dataset if with_dataset else 0, trust=trust,
                     duration=duration)
-        price = self.hub.quote(task[0], task[1], task[2])
+        price = self.hub.quote(task)
         if one_tx:
             tx = self.rlc.approveAndCall(self.hub, price, encode_spec(task), {"from": payer})
         else:
@@ -97,15 +102,32 @@ class EscrowMachine(RuleBasedStateMachine):
     @rule(index=INDEX, extra=INDEX, slash=FLAG)
     def rule_finalize(self, index, extra, slash):
         request = self._pick(self._live_tasks(), index)
-        members = self._pool_workers()
-        if request is None or len(members) < request[10]:
+        members = self._active_workers()
+        trust = field(request, "trust") if request else 0
+        if request is None or len(members) < trust + (1 if slash else 0):
             return
-        count = request[10] + extra % (len(members) - request[10] + 1)
-        signers, others = members[:count], members[count:]
-        proofs = [dissent(self.hub, others[0], self.hub.taskIdOf(request))] if slash and others else []
-        finalize(self.hub, self.oracle, request, signers, dissents=proofs)
+        count = trust + extra % (len(members) - trust + 1)
+        signers = members[:count]
+        # with `slash`, one signer beyond the trust also signed another result: it equivocated
+        extra_signer = members[count] if slash and count < len(members) else None
+        proofs = [dissent(self.hub, extra_signer, self.hub.taskIdOf(request))] if extra_signer else []
+        finalize(self.hub, self.oracle, request, signers + ([extra_signer] if extra_signer else []), dissents=proofs)
         self.open.remove(request)
         self._count("slashed" if proofs else "finalized")
+
+    @precondition(lambda self: self.open)
+    @rule(index=INDEX)
+    def rule_outvote(self, index):
+        request = self._pick(self._live_tasks(), index)
+        members = self._active_workers()
+        trust = field(request, "trust") if request else 0
+        if request is None or len(members) < 2 * trust + 1:
+            return
+        signers, outvoted = members[:trust + 1], members[trust + 1:trust + 2]
+        proofs = [dissent(self.hub, w, self.hub.taskIdOf(request), digest=OTHER_DIGEST) for w in outvoted]
+        finalize(self.hub, self.oracle, request, signers, dissents=proofs)
+        self.open.remove(request)
+        self._count("outvoted")
 
     @precondition(lambda self: self.open)
     @rule(index=INDEX)
@@ -113,7 +135,7 @@ class EscrowMachine(RuleBasedStateMachine):
         request = self._pick(self.open, index)
         if request is None:
             return
-        self._wait_past(request[11])
+        self._wait_past(field(request, "deadline"))
         self.hub.claim(request, {"from": self.oracle})
         self.open.remove(request)
         self._count("claimed")
@@ -137,15 +159,15 @@ class EscrowMachine(RuleBasedStateMachine):
 
     @rule(index=INDEX)
     def rule_leave(self, index):
-        worker = self._pick([w for w in self._pool_workers() if not self.hub.s_workers(w)[2]], index)
+        worker = self._pick(self._active_workers(), index)
         if worker is not None:
             self.hub.leavePool({"from": worker})
 
     @rule(index=INDEX)
     def rule_withdraw_stake(self, index):
-        worker = self._pick([w for w in self._pool_workers() if self.hub.s_workers(w)[2]], index)
+        worker = self._pick([w for w in self._pool_workers() if self.hub.s_workers(w)[4]], index)
         if worker is not None:
-            self._wait_past(self.hub.s_workers(worker)[2] - 1)
+            self._wait_past(self.hub.s_workers(worker)[4] + MAX_DURATION - 1)
             self.hub.withdrawStake({"from": worker})
             self._count("stake withdrawn")
 
@@ -153,10 +175,10 @@ class EscrowMachine(RuleBasedStateMachine):
 
     @invariant()
     def invariant_escrow_holds_what_it_owes(self):
-        balances = sum(self.hub.s_balances(a) for a in self.actors)
+        balances = sum(self.hub.balanceOf(a) for a in self.actors)  # earnings included
         locked = sum(price_of(r) for r in self.open)
         stakes = sum(self.hub.s_workers(w)[1] for w in self.workers)
-        assert self.rlc.balanceOf(self.hub) == self.hub.totalOwed() == balances + locked + stakes
+        assert self.rlc.balanceOf(self.hub) == balances + locked + stakes
 
     @invariant()
     def invariant_open_tasks_are_requested(self):
@@ -179,4 +201,5 @@ def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, strange
         settings=settings(max_examples=25, stateful_step_count=25, derandomize=True, deadline=None),
     )
     # the sequences did reach every way a task ends, not just requests
-    assert set(machine.counts) == {"finalized", "slashed", "claimed", "failed", "stake withdrawn"}, machine.counts
+    assert set(machine.counts) == {"finalized", "slashed", "outvoted", "claimed", "failed", "stake withdrawn"}, \
+        machine.counts

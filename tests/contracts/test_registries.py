@@ -1,7 +1,7 @@
 import brownie
 
-from conftest import APP_PRICE, MAX_DURATION, MIN_STAKE, OWNER_FEE_BPS, POOL_PRICE
-from helpers import ZERO, err
+from conftest import APP_PRICE, CALLBACK_GAS_PRICE, MAX_DURATION, MIN_STAKE, OWNER_FEE_BPS, POOL_PRICE, pool_config
+from helpers import ZERO, err, spec
 
 
 def test_register_app_stores_and_emits(hub, app_owner):
@@ -12,8 +12,18 @@ def test_register_app_stores_and_emits(hub, app_owner):
 
 
 def test_app_ids_count_up(hub, app, app_owner):
-    tx = hub.registerApp(1, b"\x00" * 32, "second", {"from": app_owner})
+    tx = hub.registerApp(1, b"\x01" * 32, "second", {"from": app_owner})
     assert tx.return_value == 2 == hub.s_appCount()
+
+
+def test_app_with_zero_checksum_refused(hub, app_owner):
+    with brownie.reverts(err("ZeroChecksum")):
+        hub.registerApp(1, b"\x00" * 32, "no-check", {"from": app_owner})
+
+
+def test_dataset_with_zero_checksum_refused(hub, dataset_owner):
+    with brownie.reverts(err("ZeroChecksum")):
+        hub.registerDataset(1, b"\x00" * 32, "data-uid", {"from": dataset_owner})
 
 
 def test_register_dataset_stores_and_emits(hub, dataset_owner):
@@ -25,12 +35,12 @@ def test_register_dataset_stores_and_emits(hub, dataset_owner):
 
 def test_uri_too_long_refused(hub, app_owner):
     with brownie.reverts(err("UriTooLong", 513, 512)):
-        hub.registerApp(1, b"\x00" * 32, "x" * 513, {"from": app_owner})
+        hub.registerApp(1, b"\x01" * 32, "x" * 513, {"from": app_owner})
 
 
 def test_dataset_uri_too_long_refused(hub, dataset_owner):
     with brownie.reverts(err("UriTooLong", 600, 512)):
-        hub.registerDataset(1, b"\x00" * 32, "x" * 600, {"from": dataset_owner})
+        hub.registerDataset(1, b"\x01" * 32, "x" * 600, {"from": dataset_owner})
 
 
 def test_set_app_price(hub, app, app_owner):
@@ -66,9 +76,8 @@ def test_set_unknown_dataset_price(hub, dataset_owner):
 
 
 def test_register_pool_owner_is_caller(hub, pool_owner, oracle, stranger):
-    config = (stranger, POOL_PRICE, OWNER_FEE_BPS, oracle, MIN_STAKE, MAX_DURATION)
-    tx = hub.registerPool(config, {"from": pool_owner})
-    stored = (pool_owner.address, POOL_PRICE, OWNER_FEE_BPS, oracle.address, MIN_STAKE, MAX_DURATION)
+    tx = hub.registerPool(pool_config(stranger, oracle), {"from": pool_owner})
+    stored = pool_config(pool_owner.address, oracle.address)
     assert tuple(hub.s_pools(tx.return_value)) == stored
     assert tx.events["PoolRegistered"]["owner"] == pool_owner
     assert tuple(tx.events["PoolRegistered"]["config"]) == stored
@@ -76,51 +85,68 @@ def test_register_pool_owner_is_caller(hub, pool_owner, oracle, stranger):
 
 def test_register_pool_zero_oracle(hub, pool_owner):
     with brownie.reverts(err("ZeroAddress")):
-        hub.registerPool((pool_owner, 1, 0, ZERO, 0, 60), {"from": pool_owner})
+        hub.registerPool(pool_config(pool_owner, ZERO), {"from": pool_owner})
 
 
 def test_register_pool_fee_above_whole(hub, pool_owner, oracle):
     with brownie.reverts(err("InvalidFeeShare", 10_001, 10_000)):
-        hub.registerPool((pool_owner, 1, 10_001, oracle, 0, 60), {"from": pool_owner})
+        hub.registerPool(pool_config(pool_owner, oracle, fee_bps=10_001), {"from": pool_owner})
 
 
 def test_update_pool(hub, pool, pool_owner, stranger):
-    config = (pool_owner.address, 1, 0, stranger.address, 0, 60)
+    config = pool_config(pool_owner.address, stranger.address, price=1, fee_bps=0, min_stake=0, max_duration=60,
+                         callback_gas_price=7)
     tx = hub.updatePool(pool, config, {"from": pool_owner})
     assert tuple(tx.events["PoolUpdated"]["config"]) == config
     assert tuple(hub.s_pools(pool)) == config
 
 
 def test_update_pool_transfers_ownership(hub, pool, pool_owner, oracle, stranger):
-    hub.updatePool(pool, (stranger, 1, 0, oracle, 0, 60), {"from": pool_owner})
+    hub.updatePool(pool, pool_config(stranger, oracle), {"from": pool_owner})
     with brownie.reverts(err("NotOwner", pool_owner, stranger)):
-        hub.updatePool(pool, (pool_owner, 1, 0, oracle, 0, 60), {"from": pool_owner})
+        hub.updatePool(pool, pool_config(pool_owner, oracle), {"from": pool_owner})
 
 
 def test_update_pool_owner_only(hub, pool, pool_owner, oracle, stranger):
     with brownie.reverts(err("NotOwner", stranger, pool_owner)):
-        hub.updatePool(pool, (stranger, 1, 0, oracle, 0, 60), {"from": stranger})
+        hub.updatePool(pool, pool_config(stranger, oracle), {"from": stranger})
 
 
 def test_update_pool_to_zero_owner(hub, pool, pool_owner, oracle):
     with brownie.reverts(err("ZeroAddress")):
-        hub.updatePool(pool, (ZERO, 1, 0, oracle, 0, 60), {"from": pool_owner})
+        hub.updatePool(pool, pool_config(ZERO, oracle), {"from": pool_owner})
 
 
 def test_update_unknown_pool(hub, pool_owner, oracle):
     with brownie.reverts(err("UnknownPool", 9)):
-        hub.updatePool(9, (pool_owner, 1, 0, oracle, 0, 60), {"from": pool_owner})
+        hub.updatePool(9, pool_config(pool_owner, oracle), {"from": pool_owner})
 
 
-def test_quote_sums_prices(hub, app, dataset, pool):
-    assert hub.quote(app, 0, pool) == APP_PRICE + POOL_PRICE
-    assert hub.quote(app, dataset, pool) == hub.quote(app, 0, pool) + hub.s_datasets(dataset)[1]
+def test_quote_is_the_whole_price(hub, app, dataset, pool, value_store):
+    assert hub.quote(spec(app, pool)) == APP_PRICE + POOL_PRICE
+    with_dataset = hub.quote(spec(app, pool, dataset=dataset))
+    assert with_dataset == hub.quote(spec(app, pool)) + hub.s_datasets(dataset)[1]
+    full = spec(app, pool, dataset=dataset, trust=4, callback=value_store.address, callback_gas=300_000)
+    assert hub.quote(full) == APP_PRICE + hub.s_datasets(dataset)[1] + 4 * POOL_PRICE + 300_000 * CALLBACK_GAS_PRICE
 
 
 def test_quote_unknown_entries(hub, app, pool):
     with brownie.reverts(err("UnknownApp", 5)):
-        hub.quote(5, 0, pool)
+        hub.quote(spec(5, pool))
     with brownie.reverts(err("UnknownDataset", 5)):
-        hub.quote(app, 5, pool)
+        hub.quote(spec(app, pool, dataset=5))
     with brownie.reverts(err("UnknownPool", 5)):
-        hub.quote(app, 0, 5)
+        hub.quote(spec(app, 5))
+
+
+def test_registry_refuses_to_run_outside_the_hub(HubRegistry, hub, rlc, app_owner):
+    registry = HubRegistry.at(hub.i_registry())
+    with brownie.reverts(err("OnlyThroughHub", hub)):
+        registry.registerApp(1, b"\x01" * 32, "direct", {"from": app_owner})
+    with brownie.reverts(err("OnlyThroughHub", hub)):
+        registry.deposit(1, {"from": app_owner})
+
+
+def test_pool_defaults_are_the_configured_ones(hub, pool):
+    assert tuple(hub.s_pools(pool))[1:] == (POOL_PRICE, OWNER_FEE_BPS, hub.s_pools(pool)[3], MIN_STAKE, MAX_DURATION,
+                                            CALLBACK_GAS_PRICE)

@@ -36,18 +36,17 @@ def encode_request(request):
     return encode(["(" + ",".join(c["type"] for c in _request_components()) + ")"], [request])
 
 
-def test_identical_requests_in_one_block_get_distinct_ids(hub, rlc, app, pool, user, chain):
+def test_identical_requests_in_one_block_get_distinct_ids(hub, rlc, app, pool, user, chain, web3):
     rlc.approve(hub, 2 * PRICE, {"from": user})
-    chain.mine()
-    brownie.network.web3.provider.make_request("evm_setAutomine", [False])
+    data = hub.requestTask.encode_input(spec(app, pool))
+    web3.provider.make_request("evm_setAutomine", [False])
     try:
-        first = hub.requestTask(spec(app, pool), {"from": user, "required_confs": 0, "gas_limit": 400_000})
-        second = hub.requestTask(spec(app, pool), {"from": user, "required_confs": 0, "gas_limit": 400_000})
-        chain.mine()
+        sent = [web3.eth.send_transaction({"from": user.address, "to": hub.address, "data": data, "gas": 500_000})
+                for _ in range(2)]
+        web3.provider.make_request("evm_mine", [])
     finally:
-        brownie.network.web3.provider.make_request("evm_setAutomine", [True])
-    first.wait(1)
-    second.wait(1)
+        web3.provider.make_request("evm_setAutomine", [True])
+    first, second = (chain.get_transaction(h.hex() if isinstance(h, bytes) else h) for h in sent)
     assert first.block_number == second.block_number
     assert field(request_of(second), "nonce") == field(request_of(first), "nonce") + 1
     assert task_id_of(first) != task_id_of(second)

@@ -36,3 +36,10 @@ def test_approval_naming_other_token_refused(vanity, rlc, stranger):
 def test_dapp_knows_its_hub_and_token(vanity, hub, rlc, app, pool):
     assert (vanity.i_hub(), vanity.i_rlc()) == (hub, rlc)
     assert (vanity.i_app(), vanity.i_pool(), vanity.i_trust(), vanity.i_callbackGasLimit()) == (app, pool, 1, 200_000)
+
+
+def test_dapp_lets_the_hub_take_its_requests_price(vanity, hub, rlc):
+    # a standing allowance: the dapp holds nothing between calls, and the Hub takes from a
+    # requester only when that requester itself calls
+    assert rlc.allowance(vanity, hub) == 2**256 - 1
+    assert rlc.balanceOf(vanity) == 0

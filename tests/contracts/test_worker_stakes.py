@@ -1,7 +1,9 @@
 import brownie
 
-from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT
+from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT, pool_config
 from helpers import err
+
+POOL, STAKE, EARNINGS, SCORE, LEFT_AT = range(5)
 
 
 def _fund(rlc, deployer, account, amount=200 * RLC_UNIT):
@@ -13,8 +15,8 @@ def test_join_takes_stake(hub, rlc, pool, deployer, stranger):
     rlc.approve(hub, MIN_STAKE, {"from": stranger})
     tx = hub.joinPool(pool, MIN_STAKE, {"from": stranger})
     assert list(tx.events["WorkerJoined"].values()) == [stranger, pool, MIN_STAKE]
-    assert tuple(hub.s_workers(stranger)) == (pool, MIN_STAKE, 0)
-    assert rlc.balanceOf(hub) == hub.totalOwed() == MIN_STAKE
+    assert tuple(hub.s_workers(stranger)) == (pool, MIN_STAKE, 0, 0, 0)
+    assert rlc.balanceOf(hub) == MIN_STAKE
 
 
 def test_join_below_min_stake(hub, rlc, pool, deployer, stranger):
@@ -34,27 +36,32 @@ def test_join_again_adds_stake(hub, rlc, pool, workers):
     rlc.approve(hub, RLC_UNIT, {"from": worker})
     tx = hub.joinPool(pool, RLC_UNIT, {"from": worker})
     assert tx.events["WorkerJoined"]["stake"] == MIN_STAKE + RLC_UNIT
-    assert hub.s_workers(worker)[1] == MIN_STAKE + RLC_UNIT
+    assert hub.s_workers(worker)[STAKE] == MIN_STAKE + RLC_UNIT
 
 
 def test_join_again_cancels_leave(hub, pool, workers):
     worker = workers[0]
     hub.leavePool({"from": worker})
     hub.joinPool(pool, 0, {"from": worker})
-    assert hub.s_workers(worker)[2] == 0
+    assert hub.s_workers(worker)[LEFT_AT] == 0
 
 
 def test_join_second_pool_refused(hub, pool, pool_owner, oracle, workers):
-    other = hub.registerPool((pool_owner, 1, 0, oracle, 0, 60), {"from": pool_owner}).return_value
+    other = hub.registerPool(pool_config(pool_owner, oracle, min_stake=0), {"from": pool_owner}).return_value
     with brownie.reverts(err("AlreadyInAnotherPool", workers[0], pool)):
         hub.joinPool(other, 0, {"from": workers[0]})
 
 
-def test_leave_sets_unlock_time(hub, pool, workers, chain):
+def test_leave_records_when_and_announces_unlock(hub, pool, workers):
     tx = hub.leavePool({"from": workers[0]})
-    unlock_at = tx.timestamp + MAX_DURATION
-    assert list(tx.events["WorkerLeaving"].values()) == [workers[0], pool, unlock_at]
-    assert hub.s_workers(workers[0])[2] == unlock_at
+    assert list(tx.events["WorkerLeaving"].values()) == [workers[0], pool, tx.timestamp + MAX_DURATION]
+    assert hub.s_workers(workers[0])[LEFT_AT] == tx.timestamp
+
+
+def test_leave_twice_refused(hub, workers):
+    unlock_at = hub.leavePool({"from": workers[0]}).events["WorkerLeaving"]["unlockAt"]
+    with brownie.reverts(err("AlreadyLeaving", workers[0], unlock_at)):
+        hub.leavePool({"from": workers[0]})
 
 
 def test_leave_when_not_in_pool(hub, stranger):
@@ -70,8 +77,19 @@ def test_withdraw_stake_after_unlock(hub, rlc, pool, workers, chain):
     tx = hub.withdrawStake({"from": worker})
     assert list(tx.events["StakeWithdrawn"].values()) == [worker, pool, MIN_STAKE]
     assert rlc.balanceOf(worker) == before + MIN_STAKE
-    assert tuple(hub.s_workers(worker)) == (0, 0, 0)
-    assert rlc.balanceOf(hub) == hub.totalOwed()
+    assert tuple(hub.s_workers(worker)) == (0, 0, 0, 0, 0)
+    assert rlc.balanceOf(hub) == 5 * MIN_STAKE  # the five other workers' stakes
+
+
+def test_withdraw_stake_keeps_earnings_withdrawable(hub, rlc, app, pool, user, oracle, workers, chain):
+    from helpers import finalize, open_task
+
+    finalize(hub, oracle, open_task(hub, rlc, user, app, pool), workers[:1])
+    earned = hub.balanceOf(workers[0])
+    hub.leavePool({"from": workers[0]})
+    chain.sleep(MAX_DURATION + 1)
+    hub.withdrawStake({"from": workers[0]})
+    assert hub.s_balances(workers[0]) == earned > 0
 
 
 def test_withdraw_stake_before_unlock(hub, workers):
@@ -95,6 +113,6 @@ def test_stake_can_rejoin_another_pool_after_withdrawal(hub, rlc, pool_owner, or
     hub.leavePool({"from": worker})
     chain.sleep(MAX_DURATION + 1)
     hub.withdrawStake({"from": worker})
-    other = hub.registerPool((pool_owner, 1, 0, oracle, 0, 60), {"from": pool_owner}).return_value
+    other = hub.registerPool(pool_config(pool_owner, oracle, min_stake=1), {"from": pool_owner}).return_value
     rlc.approve(hub, 1, {"from": worker})
     assert hub.joinPool(other, 1, {"from": worker}).events["WorkerJoined"]["pool"] == other

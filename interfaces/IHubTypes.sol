@@ -98,15 +98,16 @@ interface IHubTypes {
     }
 
     /// @notice A worker pool run by an oracle next to a scheduler. A task's request copies these
-    /// terms: changing them never touches a task already requested.
+    /// terms: changing them never touches a task already requested. (Two storage slots: a
+    /// request reads both.)
     struct Pool {
         address owner;
-        uint64 price; // per replica: a task at trust t pays t times this
+        uint48 price; // nRLC per replica (at most 281,474 RLC): a task at trust t pays t times this
         uint16 ownerFeeBps; // the owner's share of the pool price, in basis points
+        uint32 maxDuration; // seconds; also how long a leaving worker's stake stays locked
         address oracle; // the only key that may finalize the pool's tasks
         uint64 minStake;
-        uint32 maxDuration; // seconds; also how long a leaving worker's stake stays locked
-        uint64 callbackGasPrice; // nRLC per unit of callback gas the requester asks for
+        uint32 callbackGasPrice; // nRLC per unit of callback gas the requester asks for
     }
 
     /// @notice A worker's membership (one pool at a time), its earnings and its reputation.

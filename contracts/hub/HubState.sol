@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IHubTypes} from "../../interfaces/IHubTypes.sol";
@@ -116,6 +115,17 @@ abstract contract HubState is ReentrancyGuardTransient, EIP712, IHubTypes, IHubE
         return true;
     }
 
+    /// @dev Where a worker's record is stored. The record's word, as a settlement reads it
+    /// raw, holds (Solidity packs from the low-order end) the pool in bits 0-63, the stake in
+    /// 64-127, earnings in 128-191, the score in 192-223 and leftAt in 224-255.
+    function _workerSlot(address worker) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0, worker)
+            mstore(0x20, s_workers.slot)
+            slot := keccak256(0, 0x40)
+        }
+    }
+
     /// @dev keccak256(abi.encode(request)), hashed straight from calldata: a request whose
     /// encoding is not canonical gets an id no task has, so it is refused as unknown.
     function _idOf(TaskRequest calldata request) internal pure returns (bytes32 id) {
@@ -127,7 +137,26 @@ abstract contract HubState is ReentrancyGuardTransient, EIP712, IHubTypes, IHubE
     }
 
     /// @dev The signer of `digest`, or zero for an invalid (or malleable) signature.
-    function _recover(bytes32 digest, Signature calldata signature) internal pure returns (address signer) {
-        (signer,,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+    function _recover(bytes32 digest, Signature calldata signature) internal view returns (address signer) {
+        assembly ("memory-safe") {
+            signer := recoverCompact(digest, calldataload(signature), calldataload(add(signature, 0x20)))
+
+            // ecrecover of an EIP-2098 signature (r, vs: the parity in the top bit of vs), zero when
+            // invalid; an s in the upper half of the curve order is refused (EIP-2: the twin of a
+            // valid signature). Settlement's hot loop holds the same code, inline.
+            function recoverCompact(hash, r, vs) -> recovered {
+                let s := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+                if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                    let ptr := mload(0x40)
+                    mstore(ptr, hash)
+                    mstore(add(ptr, 0x20), add(shr(255, vs), 27))
+                    mstore(add(ptr, 0x40), r)
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0, 0)
+                    pop(staticcall(gas(), 1, ptr, 0x80, 0, 0x20))
+                    recovered := mload(0)
+                }
+            }
+        }
     }
 }

@@ -91,7 +91,7 @@ def pool(hub, pool_owner, oracle):
 def pool_config(owner, oracle, price=POOL_PRICE, fee_bps=OWNER_FEE_BPS, min_stake=MIN_STAKE,
                 max_duration=MAX_DURATION, callback_gas_price=CALLBACK_GAS_PRICE):
     """A Pool struct as registerPool and updatePool take it."""
-    return (_address(owner), price, fee_bps, _address(oracle), min_stake, max_duration, callback_gas_price)
+    return (_address(owner), price, fee_bps, max_duration, _address(oracle), min_stake, callback_gas_price)
 
 
 def _address(account):

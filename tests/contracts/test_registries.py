@@ -148,5 +148,5 @@ def test_registry_refuses_to_run_outside_the_hub(HubRegistry, hub, rlc, app_owne
 
 
 def test_pool_defaults_are_the_configured_ones(hub, pool):
-    assert tuple(hub.s_pools(pool))[1:] == (POOL_PRICE, OWNER_FEE_BPS, hub.s_pools(pool)[3], MIN_STAKE, MAX_DURATION,
-                                            CALLBACK_GAS_PRICE)
+    assert tuple(hub.s_pools(pool))[1:4] == (POOL_PRICE, OWNER_FEE_BPS, MAX_DURATION)
+    assert tuple(hub.s_pools(pool))[5:] == (MIN_STAKE, CALLBACK_GAS_PRICE)

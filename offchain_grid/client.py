@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from .errors import GridError
-from .security import USER_SIGNUP, challenge_message
+from .security import ADDRESS_PROOF, USER_SIGNUP, challenge_message
 
 API = "/api/v1"
 
@@ -59,6 +59,18 @@ class GridClient:
         message = encode_defunct(text=challenge_message(nonce, USER_SIGNUP))
         signature = "0x" + bytes(Account.sign_message(message, account.key).signature).hex()
         return self.post("/users/signup", {"address": account.address, "nonce": nonce, "signature": signature})
+
+    def prove_address(self, account) -> dict:
+        """Binds this (existing) account to `account`'s address by signing the scheduler's
+        challenge: the address becomes the owner address of the account's apps and data. The
+        signed text is built here from the nonce, never taken from the server."""
+        nonce = self.post("/users/me/address/challenge", {"address": account.address})["nonce"]
+        if not re.fullmatch(r"[0-9a-f]{8,128}", nonce):
+            raise ClientError(f"the scheduler sent a malformed challenge nonce: {nonce[:80]!r}")
+        message = encode_defunct(text=challenge_message(nonce, ADDRESS_PROOF))
+        signature = "0x" + bytes(Account.sign_message(message, account.key).signature).hex()
+        return self.request("PUT", "/users/me/address",
+                            json={"address": account.address, "nonce": nonce, "signature": signature}).json()
 
     # apps
     def send_app(self, name: str, arch: str, os_name: str, source: str, checksum: str | None = None,

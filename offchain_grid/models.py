@@ -52,6 +52,18 @@ class UserPublic(SQLModel):
     address: str | None = None
 
 
+class AddressProof(SQLModel):
+    """An existing account binding the Ethereum address it holds (PUT /users/me/address)."""
+
+    address: Address
+    nonce: str = Field(min_length=8, max_length=128)
+    signature: SignatureHex  # over the challenge's message, EIP-191
+
+
+class AddressPublic(SQLModel):
+    address: str
+
+
 # ---------------------------------------------------------------- apps
 
 class AppBase(SQLModel):
@@ -77,6 +89,7 @@ class App(AppBase, table=True):
 class AppPublic(AppBase):
     uid: str
     owner: str
+    owner_address: str | None = None  # the Ethereum address its owner proved, if any
     size: int | None
     created_at: float
 
@@ -102,6 +115,7 @@ class Data(DataBase, table=True):
 class DataPublic(DataBase):
     uid: str
     owner: str
+    owner_address: str | None = None  # the Ethereum address its owner proved, if any
     created_at: float
 
 

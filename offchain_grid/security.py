@@ -17,6 +17,7 @@ def hash_token(token: str) -> str:
 
 WORKER_LOGIN = "worker login"
 USER_SIGNUP = "grid account"
+ADDRESS_PROOF = "address proof"  # an existing account binds the address it holds
 
 
 def challenge_message(nonce: str, purpose: str = WORKER_LOGIN) -> str:

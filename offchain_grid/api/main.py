@@ -21,7 +21,7 @@ from ..scheduler.settings import Settings
 from ..storage import BlobStore
 from .limits import MULTIPART_SLACK, RequestLimits, report_limit
 from .openapi import describe_errors
-from .routes import apps, datas, jobs, users, worker_protocol, workers
+from .routes import addresses, apps, datas, jobs, users, worker_protocol, workers
 
 log = logging.getLogger("xw.scheduler")
 API_PREFIX = "/api/v1"
@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = make_engine(settings.db_url)
     app.state.db_lock = writer_lock(app.state.engine)
     app.state.store = BlobStore(settings.data_dir)
-    for module in (users, apps, datas, jobs, workers, worker_protocol):
+    for module in (users, addresses, apps, datas, jobs, workers, worker_protocol):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(RequestLimits, limit_for=_body_limits(settings))
     describe_errors(app)

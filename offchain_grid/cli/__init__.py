@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import server, verbs
+from . import address, server, verbs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +22,7 @@ def cli():
     """
 
 
-for command in (*verbs.COMMANDS, *server.COMMANDS):
+for command in (*verbs.COMMANDS, *address.COMMANDS, *server.COMMANDS):
     cli.add_command(command)
 
 

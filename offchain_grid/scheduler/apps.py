@@ -16,6 +16,7 @@ from ..storage import BlobStore
 from .access import require_change, require_read
 from .blobs import release
 from .names import check_app_name
+from .addresses import owner_addresses
 from .sources import check_access, take_source
 from .users import user_names
 
@@ -134,5 +135,7 @@ def remove_app(session: Session, store: BlobStore, user: User, ref: str) -> App:
 
 
 def app_public(session: Session, apps: list[App]) -> list[AppPublic]:
-    owners = user_names(session, {a.owner_id for a in apps})
-    return [AppPublic(**a.model_dump(), owner=owners.get(a.owner_id, "")) for a in apps]
+    ids = {a.owner_id for a in apps}
+    owners, addresses = user_names(session, ids), owner_addresses(session, ids)
+    return [AppPublic(**a.model_dump(), owner=owners.get(a.owner_id, ""), owner_address=addresses.get(a.owner_id))
+            for a in apps]

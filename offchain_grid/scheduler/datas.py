@@ -15,6 +15,7 @@ from ..storage import BlobStore, normalize_checksum
 from .access import require_change, require_read
 from .blobs import release
 from .names import looks_like_uid
+from .addresses import owner_addresses
 from .sources import check_access, take_source
 from .users import user_names
 
@@ -64,4 +65,6 @@ def remove_data(session: Session, store: BlobStore, user: User, uid: str) -> Dat
 
 def data_public(session: Session, datas: list[Data]) -> list[DataPublic]:
     owners = user_names(session, {d.owner_id for d in datas})
-    return [DataPublic(**d.model_dump(), owner=owners.get(d.owner_id, "")) for d in datas]
+    addresses = owner_addresses(session, {d.owner_id for d in datas})
+    return [DataPublic(**d.model_dump(), owner=owners.get(d.owner_id, ""), owner_address=addresses.get(d.owner_id))
+            for d in datas]

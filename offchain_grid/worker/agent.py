@@ -17,6 +17,7 @@ from .docker import DockerEngine
 from .events import EventSubscription
 from .jobcontrol import RunningJobs
 from .jobdirs import JobDirs
+from .ledger import SignedResults
 from .runner import JobFailed, Limits, Sources, run_assignment
 from .volunteer import IdlePolicy, Volunteer
 
@@ -64,6 +65,7 @@ class Agent:
         self.sources = Sources(self.cache, self.client.blob_chunks)
         self.confinement = config.confinement or Unconfined()
         self.dirs = JobDirs(config.workdir / "jobs", new_uid=self.confinement.slot_uid)
+        self.signed = SignedResults(config.workdir / "signed.db")
         self.reports: queue.Queue = queue.Queue()
         # Permits for held assignments: the slots plus as many queued, so a slot never waits for a pull.
         self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
@@ -165,6 +167,9 @@ class Agent:
                                         shared_tools=self.config.shared_apps, confinement=self.confinement,
                                         docker=self.docker, started=self.jobs.started(uid))
                 log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
+                if not self.signed.may_sign(assignment, result):
+                    # sending it would hand over proof of signing two results for one task
+                    raise JobFailed(f"this worker already signed another result for task {assignment['task_id']}")
                 report = ("result", result)
         except JobFailed as exc:
             if self.jobs.was_paused(uid):  # the pause may be why (wall time): another worker tries it

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # this checkout's own compiler folder for py-solc-x and brownie (toolchain/register_solc.py)
 export SOLCX_BINARY_PATH := $(CURDIR)/$(VENV)/solcx
 
-.PHONY: setup test test-contracts test-grid test-oracle test-sdk demo gas bench clean
+.PHONY: setup test test-contracts test-slither test-grid test-oracle test-sdk demo gas bench clean
 
 # schemathesis (the grid's API fuzz test) needs newer hypothesis and pytest than eth-brownie pins: its own venv
 FUZZ_VENV := .venv-fuzz
@@ -35,11 +35,22 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
-test: setup test-contracts test-grid test-oracle test-sdk
+test: setup test-contracts test-slither test-grid test-oracle test-sdk
 
 # brownie starts its development chain (anvil) on a free port that tests/contracts/conftest.py picks
 test-contracts: setup
 	$(VENV)/bin/brownie test tests/contracts
+
+# slither over the contracts, through solc-js; fails on a high or medium finding not triaged
+SLITHER_VENV := .venv-slither
+$(SLITHER_VENV)/.installed: toolchain/slither-requirements.txt
+	test -x $(SLITHER_VENV)/bin/python || python3 -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SLITHER_VENV)/bin/python -m pip install -q -r toolchain/slither-requirements.txt
+	touch $@
+
+test-slither: setup $(SLITHER_VENV)/.installed
+	$(SLITHER_VENV)/bin/python toolchain/slither_check.py
 
 test-grid: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/grid

@@ -19,6 +19,7 @@ from web3.logs import DISCARD
 
 from oracle import localnet
 from oracle.deployment import deploy_contract, transact
+from oracle.hub import task_spec
 from oracle.localnet import start_oracle
 
 APP = Path(__file__).parent / "apps" / "trivial.py"
@@ -37,10 +38,10 @@ def run(trust: int, requests: int, workdir: Path) -> dict:
         store = deploy_contract(net.w3, net.key(localnet.DEPLOYER), "ValueStore")
         hub, rlc = net.contract("Hub"), net.contract("RLC")
         user = net.key(localnet.USER)
-        price = hub.functions.quote(app, 0, net.deployment.pool).call()
+        spec = task_spec(app, net.deployment.pool, trust=trust, callback=store.address, callback_gas=60_000)
+        price = hub.functions.quote(spec).call()
         transact(net.w3, user, rlc.functions.approve(hub.address, price * requests))
         transact(net.w3, user, hub.functions.deposit(price * requests))
-        spec = (app, 0, net.deployment.pool, trust, 60_000, 0, price, store.address, localnet.ZERO_ADDRESS, b"")
         nonce = net.w3.eth.get_transaction_count(user.address)
         hashes = []
         for i in range(requests):

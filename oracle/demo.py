@@ -50,7 +50,7 @@ def main(prefix: str, workdir: Path):
     try:
         rlc, hub = net.contract("RLC"), net.contract("Hub")
         user = net.key(localnet.USER)
-        price = hub.functions.quote(net.deployment.app, 0, net.deployment.pool).call()
+        price = localnet.vanity_price(net)
         before = rlc.functions.balanceOf(user.address).call()
         click.echo(f"contracts: RLC {net.deployment.rlc}  Hub {net.deployment.hub}  VanityAddress {net.vanity}")
         click.echo(f"end user {user.address} pays {price / 1e9:g} RLC (approveAndCall) for prefix 0x{prefix} ...")
@@ -67,9 +67,9 @@ def main(prefix: str, workdir: Path):
         click.echo(f"\nRLC paid by the end user: {(before - rlc.functions.balanceOf(user.address).call()) / 1e9:g}")
         parties = [("app owner", net.key(localnet.APP_OWNER).address),
                    ("pool owner", net.key(localnet.POOL_OWNER).address)]
-        parties += [(f"worker {w[:10]}", w) for w in event["args"]["workers"]]
+        parties += [(f"worker {w.address[:10]}", w.address) for w in net.chain.keys[localnet.FIRST_WORKER:][:3]]
         for name, address in parties:
-            click.echo(f"  {name:<18} received {hub.functions.s_balances(address).call() / 1e9:g} RLC (escrow balance)")
+            click.echo(f"  {name:<18} received {hub.functions.balanceOf(address).call() / 1e9:g} RLC (escrow balance)")
     except Exception as exc:
         click.echo(f"demo failed: {exc}; logs are in {workdir}", err=True)
         raise SystemExit(1)

@@ -141,17 +141,20 @@ def deploy_all(w3: Web3, deployer, network: str, rlc_address: str | None = None)
                       genesis_hash=genesis_hash(w3))
 
 
-def register_app(w3: Web3, owner, deployment: Deployment, price: int, checksum_hex: str | None, uri: str) -> int:
+def register_app(w3: Web3, owner, deployment: Deployment, price: int, checksum_hex: str, uri: str) -> int:
+    """Registers an app owned by `owner`, whose grid app `uri` must belong to a grid user who
+    proved `owner`'s address (`xw prove-address`) for the oracle to serve it."""
     hub = contract(w3, "Hub", deployment.hub)
-    checksum = bytes.fromhex(checksum_hex) if checksum_hex else bytes(32)
-    receipt = transact(w3, owner, hub.functions.registerApp(price, checksum, uri))
+    receipt = transact(w3, owner, hub.functions.registerApp(price, bytes.fromhex(checksum_hex.removeprefix("0x")), uri))
     return _registered_id(hub.events.AppRegistered(), receipt, "app")
 
 
 def register_pool(w3: Web3, owner, deployment: Deployment, *, price: int, oracle: str, owner_fee_bps: int,
-                  min_stake: int, max_duration: int) -> int:
+                  min_stake: int, max_duration: int, callback_gas_price: int) -> int:
+    """A pool owned by `owner`: `price` per replica, `callback_gas_price` nRLC per unit of callback gas."""
     hub = contract(w3, "Hub", deployment.hub)
-    config = (owner.address, price, owner_fee_bps, to_checksum_address(oracle), min_stake, max_duration)
+    config = (owner.address, price, owner_fee_bps, max_duration, to_checksum_address(oracle), min_stake,
+              callback_gas_price)
     receipt = transact(w3, owner, hub.functions.registerPool(config))
     return _registered_id(hub.events.PoolRegistered(), receipt, "pool")
 

@@ -12,6 +12,7 @@ from web3.contract import Contract
 from . import artifacts
 
 TASK_STATUS = ["None", "Requested", "Finalized", "Claimed", "Failed"]
+_ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _request_components() -> list[dict]:
@@ -39,6 +40,21 @@ class TaskRequested:
     @property
     def fields(self) -> dict:
         return dict(zip(REQUEST_FIELDS, self.request))
+
+
+def task_spec(app: int, pool: int, *, dataset: int = 0, trust: int = 1, min_stake: int = 0, min_score: int = 0,
+              callback: str | None = None, callback_gas: int = 100_000, duration: int = 0, max_price: int = 2**64 - 1,
+              refund_to: str = _ZERO_ADDRESS, params: bytes = b"") -> tuple:
+    """A TaskSpec tuple, as requestTask, quote and approveAndCall (encoded) take it."""
+    return (app, dataset, pool, trust, min_stake, min_score, callback_gas if callback else 0, duration, max_price,
+            callback or _ZERO_ADDRESS, refund_to, params)
+
+
+def dapp_spec(dapp: Contract) -> tuple:
+    """The TaskSpec a Task contract like VanityAddress requests, for quoting its price."""
+    f = dapp.functions
+    return task_spec(f.i_app().call(), f.i_pool().call(), trust=f.i_trust().call(), callback=dapp.address,
+                     callback_gas=f.i_callbackGasLimit().call())
 
 
 def hub_contract(w3: Web3, address: str) -> Contract:

@@ -15,16 +15,21 @@ from eth_abi import encode
 from web3 import Web3
 from web3.logs import DISCARD
 
+from offchain_grid.client import GridClient
+
 from . import deployment as dep
 from .artifacts import PROJECT_ROOT
 from .deployment import transact
+from .hub import dapp_spec, task_spec
 from .devchain import DevChain, start_anvil
 from .embedded import EmbeddedGrid, start_grid
 
 VANITY_APP = PROJECT_ROOT / "apps" / "vanity" / "vanity.py"
 RLC = dep.RLC_UNIT
 APP_PRICE = 2 * RLC
-POOL_PRICE = 9 * RLC
+POOL_PRICE = 3 * RLC  # per replica
+CALLBACK_GAS_PRICE = 1_000  # nRLC per unit of callback gas: the dapp's 300,000 gas cost 0.3 RLC
+VANITY_CALLBACK_GAS = 300_000
 OWNER_FEE_BPS = 1_000
 MIN_STAKE = 100 * RLC
 MAX_DURATION = 600
@@ -42,6 +47,7 @@ class LocalNet:
     deployment: dep.Deployment
     w3: Web3
     vanity: str  # the dapp's address
+    app_owner_grid: GridClient  # the app owner's grid account, which proved the app owner's address
 
     def key(self, role: int):
         return self.chain.keys[role]
@@ -57,7 +63,7 @@ class LocalNet:
 
     def add_app(self, name: str, app_file: Path, price: int = APP_PRICE, arch: str = "x86_64") -> int:
         """Registers an app on the grid and on chain (owned by the app owner); returns its id."""
-        self.grid.client().send_app(name, arch, "linux", str(app_file))
+        self.app_owner_grid.send_app(name, arch, "linux", str(app_file))
         checksum = hashlib.sha256(app_file.read_bytes()).hexdigest()
         return dep.register_app(self.w3, self.key(APP_OWNER), self.deployment, price, checksum, name)
 
@@ -67,10 +73,10 @@ class LocalNet:
         """A direct request on the Hub (approve, then requestTask); returns id, request, receipt."""
         hub, rlc = self.contract("Hub"), self.contract("RLC")
         account = self.key(requester)
-        price = hub.functions.quote(app, dataset, self.deployment.pool).call()
+        spec = task_spec(app, self.deployment.pool, dataset=dataset, trust=trust, callback=callback,
+                         callback_gas=callback_gas, duration=duration, params=params.encode())
+        price = hub.functions.quote(spec).call()
         transact(self.w3, account, rlc.functions.approve(hub.address, price))
-        spec = (app, dataset, self.deployment.pool, trust, callback_gas if callback else 0, duration, price,
-                callback or ZERO_ADDRESS, ZERO_ADDRESS, params.encode())
         receipt = transact(self.w3, account, hub.functions.requestTask(spec))
         event = hub.events.TaskRequested().process_receipt(receipt, errors=DISCARD)[0]
         request = event["args"]["request"]
@@ -100,7 +106,8 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
         deployment.app = dep.register_app(w3, keys[APP_OWNER], deployment, APP_PRICE, checksum, app_name)
         deployment.pool = dep.register_pool(w3, keys[POOL_OWNER], deployment, price=POOL_PRICE,
                                             oracle=keys[ORACLE].address, owner_fee_bps=OWNER_FEE_BPS,
-                                            min_stake=MIN_STAKE, max_duration=MAX_DURATION)
+                                            min_stake=MIN_STAKE, max_duration=MAX_DURATION,
+                                            callback_gas_price=CALLBACK_GAS_PRICE)
         worker_accounts = keys[FIRST_WORKER:FIRST_WORKER + workers]
         progress(f"staking {workers} workers in the pool, deploying the vanity dapp")
         for worker in worker_accounts:
@@ -108,17 +115,31 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
             dep.join_pool(w3, worker, deployment, deployment.pool, MIN_STAKE)
         dep.fund(w3, deployer, keys[USER].address, rlc=1_000 * RLC, deployment=deployment)
         vanity = dep.deploy_contract(w3, deployer, "VanityAddress", deployment.hub, deployment.app,
-                                     deployment.pool, trust, 300_000)
+                                     deployment.pool, trust, VANITY_CALLBACK_GAS)
         deployment.vanity = vanity.address
         deployment.save(workdir)
         run_keys = worker_keys or ["0x" + bytes(w.key).hex() for w in worker_accounts]
         progress("starting the scheduler and the workers")
         grid = start_grid(workdir / "grid", run_keys[:grid_worker_count] if grid_worker_count is not None else run_keys)
-        grid.client().send_app(app_name, "x86_64", "linux", str(app_file))
+        try:
+            # the app owner's own grid account, bound to its Ethereum address: the oracle serves
+            # an on-chain app only if its on-chain owner proved it owns the grid app
+            app_owner_grid = GridClient(grid.url, grid.client().post("/users", {"name": "app-owner"})["token"])
+            app_owner_grid.prove_address(keys[APP_OWNER])
+            app_owner_grid.send_app(app_name, "x86_64", "linux", str(app_file))
+        except BaseException:
+            grid.stop()
+            raise
     except BaseException:
         chain.stop()
         raise
-    return LocalNet(chain=chain, grid=grid, deployment=deployment, w3=w3, vanity=vanity.address)
+    return LocalNet(chain=chain, grid=grid, deployment=deployment, w3=w3, vanity=vanity.address,
+                    app_owner_grid=app_owner_grid)
+
+
+def vanity_price(net: LocalNet) -> int:
+    """What the vanity dapp's task costs: the app, each replica of its trust, its callback gas."""
+    return net.contract("Hub").functions.quote(dapp_spec(net.contract("VanityAddress"))).call()
 
 
 def vanity_request(prefix: str, deployer: str, init_code_hash: bytes) -> bytes:

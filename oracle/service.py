@@ -127,8 +127,8 @@ class Oracle:
         time_left = task.deadline - now
         if time_left < self.settings.min_lead:
             raise Rejection(f"deadline too close: {time_left}s left, at least {self.settings.min_lead}s needed")
-        app_name = self._checked_asset("app", request["app"])
-        data = [self._checked_asset("dataset", request["dataset"])] if request["dataset"] else []
+        app_name = self._checked_asset("app", request["app"], request["appOwner"])
+        data = [self._checked_asset("dataset", request["dataset"], request["datasetOwner"])] if request["dataset"] else []
         try:
             args = app_arguments(task.params)
         except ValueError as exc:
@@ -150,8 +150,9 @@ class Oracle:
                 raise Rejection(f"the grid refused the job: {exc}") from None
             raise  # the grid is down or refuses the oracle itself: retried at the next step
 
-    def _checked_asset(self, kind: str, registry_id: int) -> str:
-        """The grid's name for an on-chain app or dataset, after checking its checksum."""
+    def _checked_asset(self, kind: str, registry_id: int, owner: str) -> str:
+        """The grid's name for an on-chain app or dataset, once the grid's entry of that name is
+        known to belong to the on-chain owner (`owner`, fixed in the request) and to have its checksum."""
         getter = self.hub.functions.s_apps if kind == "app" else self.hub.functions.s_datasets
         _owner, _price, checksum, uri = getter(registry_id).call()
         path = f"/apps/{uri}" if kind == "app" else f"/datas/{uri}"
@@ -161,8 +162,13 @@ class Oracle:
             if exc.status == 404:
                 raise Rejection(f"{kind} {registry_id} ({uri!r}) is unknown on the grid") from None
             raise
+        grid_owner = entry.get("owner_address")
+        if (grid_owner or "").lower() != owner.lower():
+            raise Rejection(f"{kind} {registry_id} is {owner}'s on chain, but the grid's {kind} {uri!r} belongs to "
+                            f"{grid_owner or 'a user who proved no address'}")
         expected = bytes(checksum).hex()
-        if int(expected, 16) and (entry.get("checksum") or "").lower() != expected:
+        # a shared app has no file on the grid, hence no checksum to compare
+        if entry.get("checksum") is not None and entry["checksum"].lower() != expected:
             raise Rejection(f"{kind} {registry_id} checksum mismatch: chain {expected}, grid {entry.get('checksum')}")
         return entry["uid"] if kind == "dataset" else uri
 
@@ -259,16 +265,19 @@ class Oracle:
 
     def _finalize_call(self, task: TaskRecord):
         result = json.loads(task.result_json)
-        min_stake = self.hub.functions.s_pools(self.pool).call()[4]
-        members = {entry["worker"]: self._is_staked_member(entry["worker"], min_stake)
+        request = self._request(task)
+        records = {entry["worker"]: self._worker(entry["worker"])
                    for entry in result["signatures"] + result.get("dissents", [])}
-        agreeing = sorted((s for s in result["signatures"] if members[s["worker"]]), key=lambda s: int(s["worker"], 16))
+        agreeing = sorted((s for s in result["signatures"] if _counts(records[s["worker"]], request)),
+                          key=lambda s: int(s["worker"], 16))
         if len(agreeing) < task.trust:
-            raise NotEnoughAgreement(f"only {len(agreeing)} staked pool workers agreed, {task.trust} needed")
+            raise NotEnoughAgreement(f"only {len(agreeing)} pool workers with the stake and reputation the request "
+                                     f"asks for agreed, {task.trust} needed")
+        # the Hub weighs the dissents of pool members, one per signer, in ascending signer order
         seen = set()
         dissents = []
-        for entry in result.get("dissents", []):
-            if members[entry["worker"]] and entry["worker"] not in seen:
+        for entry in sorted(result.get("dissents", []), key=lambda d: int(d["worker"], 16)):
+            if records[entry["worker"]][0] == request["pool"] and entry["worker"] not in seen:
                 seen.add(entry["worker"])
                 dissents.append((to_bytes32(entry["digest"]), to_bytes32(entry["callback_data_hash"]),
                                  compact_signature(entry["signature"])))
@@ -278,9 +287,9 @@ class Oracle:
             [compact_signature(s["signature"]) for s in agreeing], dissents,
         )
 
-    def _is_staked_member(self, worker: str, min_stake: int) -> bool:
-        pool, stake, _unlock = self.hub.functions.s_workers(Web3.to_checksum_address(worker)).call()
-        return pool == self.pool and stake >= min_stake
+    def _worker(self, worker: str) -> tuple:
+        """(pool, stake, earnings, score, leftAt) of a worker's record on the Hub."""
+        return tuple(self.hub.functions.s_workers(Web3.to_checksum_address(worker)).call())
 
     def _settled_elsewhere(self, session: Session, task: TaskRecord) -> bool:
         """True (and the task closed) when the chain no longer has it open."""
@@ -347,6 +356,13 @@ class Oracle:
         with Session(self.engine) as session:
             session.add(ErrorLog(task_id=task_id, message=message[:2000]))
             session.commit()
+
+
+def _counts(record: tuple, request: dict) -> bool:
+    """Whether the Hub counts a signer with this record for this request: an active member of
+    its pool with the stake and reputation the request asks for."""
+    pool, stake, _earnings, score, left_at = record
+    return pool == request["pool"] and left_at == 0 and stake >= request["minStake"] and score >= request["minScore"]
 
 
 class Rejection(Exception):

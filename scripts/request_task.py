@@ -8,6 +8,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from oracle.deployment import RLC_UNIT, contract, fund, transact
+from oracle.hub import dapp_spec
 from scripts.helpers import account, checked_deployment, is_local, w3
 
 
@@ -16,12 +17,12 @@ def main(prefix: str = "c0de"):
     deployment = checked_deployment()
     user = account("user")
     hub, rlc = contract(web3, "Hub", deployment.hub), contract(web3, "RLC", deployment.rlc)
-    price = hub.functions.quote(deployment.app, 0, deployment.pool).call()
+    vanity = contract(web3, "VanityAddress", deployment.vanity)
+    price = hub.functions.quote(dapp_spec(vanity)).call()
     if is_local() and rlc.functions.balanceOf(user.address).call() < price:
         fund(web3, account("deployer"), user.address, rlc=100 * RLC_UNIT, deployment=deployment)
     data = encode(["string", "address", "bytes32"], [str(prefix), user.address, Web3.keccak(text="my contract")])
     receipt = transact(web3, user, rlc.functions.approveAndCall(deployment.vanity, price, data))
-    vanity = contract(web3, "VanityAddress", deployment.vanity)
     [event] = vanity.events.VanityRequested().process_receipt(receipt, errors=DISCARD)
     task_id = "0x" + bytes(event["args"]["taskId"]).hex()
     print(f"task {task_id} requested for prefix {prefix}: paid {price / RLC_UNIT:g} RLC, {receipt['gasUsed']:,} gas")

@@ -21,10 +21,12 @@ from sdk.errors import SdkError
 from sdk.pool_setup import Roles, Terms, set_up
 
 VANITY_APP = PROJECT_ROOT / "apps" / "vanity" / "vanity.py"
+VANITY_CALLBACK_GAS = 300_000
 
 
-def main(trust: int = 3, app_price: int = 2 * RLC_UNIT, pool_price: int = 9 * RLC_UNIT,
-         min_stake: int = 100 * RLC_UNIT, max_duration: int = 600):
+def main(trust: int = 3, app_price: int = 2 * RLC_UNIT, pool_price: int = 3 * RLC_UNIT,
+         min_stake: int = 100 * RLC_UNIT, max_duration: int = 600, callback_gas_price: int = 1_000):
+    """`pool_price` is per replica, `callback_gas_price` in nRLC per unit of callback gas."""
     scheduler = os.environ.get("XW_SERVER")
     if not scheduler:
         fail("set XW_SERVER to the pool's scheduler URL: the app is registered on the grid too")
@@ -33,7 +35,9 @@ def main(trust: int = 3, app_price: int = 2 * RLC_UNIT, pool_price: int = 9 * RL
                   workers=worker_accounts())
     terms = Terms(app_file=VANITY_APP, app_name="vanity", app_price=app_price, pool_price=pool_price,
                   owner_fee_bps=1_000, min_stake=min_stake, max_duration=max_duration,
-                  oracle=os.environ.get("CUMULUS_ORACLE_ADDRESS") or account("oracle").address, trust=trust)
+                  callback_gas_price=callback_gas_price,
+                  oracle=os.environ.get("CUMULUS_ORACLE_ADDRESS") or account("oracle").address, trust=trust,
+                  callback_gas=VANITY_CALLBACK_GAS)
     try:
         set_up(chain, roles, terms, scheduler, save=chain.deployment.save)
     except (SdkError, OracleError, GridError) as exc:

@@ -34,13 +34,14 @@ class Terms:
     app_file: Path
     app_name: str
     app_price: int
-    pool_price: int
+    pool_price: int  # per replica
     owner_fee_bps: int
     min_stake: int
     max_duration: int
     oracle: str
     trust: int
     callback_gas: int = 300_000
+    callback_gas_price: int = 1_000  # nRLC per unit of callback gas
 
 
 @dataclass
@@ -84,7 +85,7 @@ def missing(chain: Chain, roles: Roles, terms: Terms) -> list[str]:
         membership = chain.record("s_workers", worker.address)
         if _is_member(membership, chain.deployment.pool, terms):
             continue
-        if membership["pool"] and not membership.get("unlockAt") and not membership.get("leftAt"):
+        if membership["pool"] and not membership["leftAt"]:
             needs.append(f"worker {worker.address} to leave pool {membership['pool']} first")
         rlc_to_give += max(0, terms.min_stake - chain.rlc.functions.balanceOf(worker.address).call())
         eth_to_give += max(0, GAS["worker"] * gas_price - w3.eth.get_balance(worker.address))
@@ -112,20 +113,19 @@ def find_pool(chain: Chain, owner: str, oracle: str) -> int | None:
 
 def _pool(chain: Chain, owner, terms: Terms, on_wait) -> int:
     pool = find_pool(chain, owner.address, terms.oracle)
-    config = (owner.address, terms.pool_price, terms.owner_fee_bps, to_checksum_address(terms.oracle),
-              terms.min_stake, terms.max_duration)
+    config = (owner.address, terms.pool_price, terms.owner_fee_bps, terms.max_duration,
+              to_checksum_address(terms.oracle), terms.min_stake, terms.callback_gas_price)
     if pool is None:
         return register_pool(chain.w3, owner, chain.deployment, price=terms.pool_price, oracle=terms.oracle,
                              owner_fee_bps=terms.owner_fee_bps, min_stake=terms.min_stake,
-                             max_duration=terms.max_duration)
+                             max_duration=terms.max_duration, callback_gas_price=terms.callback_gas_price)
     if tuple(chain.record("s_pools", pool).values()) != config:
         transact(chain.w3, owner, chain.hub.functions.updatePool(pool, config), on_wait=on_wait)
     return pool
 
 
 def _is_member(membership: dict, pool: int | None, terms: Terms) -> bool:
-    left = membership.get("unlockAt") or membership.get("leftAt")
-    return bool(pool) and membership["pool"] == pool and not left and membership["stake"] >= terms.min_stake
+    return bool(pool) and membership["pool"] == pool and not membership["leftAt"] and membership["stake"] >= terms.min_stake
 
 
 def _staked(chain: Chain, funder, worker, terms: Terms) -> str:

@@ -304,7 +304,7 @@ abstract contract Settlement is HubState {
         uint256 workerPay = request.workerPay;
         uint256 workerReward = workerPay / counted;
         // the division's remainder goes to the pool owner with its fee
-        uint256 ownerReward = request.poolFee + (workerPay - workerReward * counted);
+        uint256 ownerReward = request.poolFee + workerPay % counted;
         (tally.workerReward, tally.ownerReward) = (workerReward, ownerReward);
         // each counted signer's record, as read, gains its reward and a point of reputation;
         // the earnings field cannot carry into the score: earnings and rewards are parts of

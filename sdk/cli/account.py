@@ -44,7 +44,7 @@ def show(address, keystore, chain, as_json):
         cumulus account show --address 0x70997970C51812dc3A010C7d01b50e0d17dc79C8
     """
     address = resolve_address(address, keystore)
-    balance = chain.hub.functions.s_balances(address).call()
+    balance = chain.hub.functions.balanceOf(address).call()
     report({"address": address, "balance_nrlc": balance}, as_json, f"{address}  {format_rlc(balance)} in escrow")
 
 
@@ -66,7 +66,7 @@ def deposit(amount, chain, account, as_json):
     say(f"approving the Hub for {format_rlc(nrlc)}, then depositing")
     transact(chain.w3, account, chain.rlc.functions.approve(chain.hub.address, nrlc), on_wait=progress)
     receipt = transact(chain.w3, account, chain.hub.functions.deposit(nrlc), on_wait=progress)
-    balance = chain.hub.functions.s_balances(account.address).call()
+    balance = chain.hub.functions.balanceOf(account.address).call()
     report({"address": account.address, "deposited_nrlc": nrlc, "balance_nrlc": balance,
             "tx": receipt["transactionHash"].hex()}, as_json,
            f"deposited {format_rlc(nrlc)}: escrow balance {format_rlc(balance)}")
@@ -87,7 +87,7 @@ def withdraw(amount, chain, account, as_json):
     """
     nrlc = parse_rlc(amount)
     receipt = transact(chain.w3, account, chain.hub.functions.withdraw(nrlc), on_wait=TxProgress())
-    balance = chain.hub.functions.s_balances(account.address).call()
+    balance = chain.hub.functions.balanceOf(account.address).call()
     report({"address": to_checksum_address(account.address), "withdrawn_nrlc": nrlc, "balance_nrlc": balance,
             "tx": receipt["transactionHash"].hex()}, as_json,
            f"withdrew {format_rlc(nrlc)}: escrow balance {format_rlc(balance)}")

@@ -7,6 +7,7 @@ from web3.logs import DISCARD
 
 from oracle import localnet
 from oracle.deployment import transact
+from oracle.hub import task_spec
 from oracle.localnet import start_oracle
 
 from .conftest import APPS, events, oracle_tasks, wait_until
@@ -16,9 +17,9 @@ def signed_request(net, app: int, params: bytes) -> tuple[bytes, bytes]:
     """Approves the Hub, then signs (without sending) a request; returns the raw tx and the price."""
     hub, rlc = net.contract("Hub"), net.contract("RLC")
     user = net.key(localnet.USER)
-    price = hub.functions.quote(app, 0, net.deployment.pool).call()
+    spec = task_spec(app, net.deployment.pool, duration=120, params=params)
+    price = hub.functions.quote(spec).call()
     transact(net.w3, user, rlc.functions.approve(hub.address, price))
-    spec = (app, 0, net.deployment.pool, 1, 0, 120, price, localnet.ZERO_ADDRESS, localnet.ZERO_ADDRESS, params)
     tx = hub.functions.requestTask(spec).build_transaction({
         "from": user.address, "nonce": net.w3.eth.get_transaction_count(user.address), "gas": 400_000,
     })

@@ -66,7 +66,7 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
         deployment = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
         hub = contract(w3, "Hub", deployment.hub)
         assert hub.functions.s_workers(chain.keys[5].address).call()[0] == deployment.pool
-        assert hub.functions.s_pools(deployment.pool).call()[3] == chain.keys[3].address
+        assert hub.functions.s_pools(deployment.pool).call()[4] == chain.keys[3].address  # the oracle
         other = start_anvil()  # the same chain id: only its first block tells it apart
         try:
             done = brownie("scripts/task_state.py", "main", task_id, env={**env, "CUMULUS_RPC_URL": other.url}, ok=False)

@@ -1,4 +1,5 @@
-"""A worker that returns a wrong result is outvoted on the grid and slashed on chain."""
+"""A worker that returns a wrong result is outvoted on the grid and on chain: it is not paid and
+loses reputation, but keeps its stake (being outvoted is no proof of fault)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..grid.procs import LIAR
 from .conftest import APPS, events, oracle_tasks, wait_until
 
 
-def test_wrong_worker_is_outvoted_and_slashed(tmp_path):
+def test_wrong_worker_is_outvoted_not_slashed(tmp_path):
     net = localnet.build(tmp_path, workers=4, trust=3, block_time=None, grid_worker_count=0)
     oracle = start_oracle(net, tmp_path, "--poll-interval", "0.2")
     try:
@@ -33,14 +34,13 @@ def test_wrong_worker_is_outvoted_and_slashed(tmp_path):
             net.grid.add_worker(net.worker_key(index))
         [finalized] = wait_until(lambda: events(net, "TaskFinalized", task_id), 90, what="TaskFinalized")
         hub = net.contract("Hub")
-        [slashed] = [e for e in hub.events.WorkerSlashed().get_logs(from_block=net.deployment.start_block)]
-        assert slashed["args"]["worker"] == liar_address
-        assert slashed["args"]["taskId"] == task_id
-        assert slashed["args"]["amount"] == localnet.MIN_STAKE
-        assert hub.functions.s_workers(liar_address).call()[0] == 0  # out of the pool
-        assert liar_address not in finalized["args"]["workers"]
-        pot = localnet.POOL_PRICE - localnet.POOL_PRICE * localnet.OWNER_FEE_BPS // 10_000 + localnet.MIN_STAKE
-        assert finalized["args"]["workerReward"] == pot // 3
+        [outvoted] = hub.events.WorkerOutvoted().get_logs(from_block=net.deployment.start_block)
+        assert (outvoted["args"]["worker"], outvoted["args"]["taskId"]) == (liar_address, task_id)
+        assert not hub.events.WorkerSlashed().get_logs(from_block=net.deployment.start_block)
+        pool, stake, earnings, _score, left_at = hub.functions.s_workers(liar_address).call()
+        assert (pool, stake, earnings, left_at) == (net.deployment.pool, localnet.MIN_STAKE, 0, 0)
+        assert finalized["args"]["workers"] == 3
+        assert finalized["args"]["workerReward"] == localnet.POOL_PRICE - localnet.POOL_PRICE * localnet.OWNER_FEE_BPS // 10_000
         assert store.functions.s_value().call() == (42).to_bytes(32, "big")  # the honest answer
     finally:
         oracle.terminate()

@@ -6,22 +6,21 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IHub} from "../interfaces/IHub.sol";
 import {IHubTypes} from "../interfaces/IHubTypes.sol";
 import {ITaskReceiver} from "../interfaces/ITaskReceiver.sol";
+import {ITaskPayer} from "../interfaces/ITaskPayer.sol";
 import {IApprovalReceiver} from "../interfaces/IApprovalReceiver.sol";
 
 /// @title Task
 /// @notice What a dapp inherits to have computations run by a pool and paid by its users: an
 /// end user calls `rlc.approveAndCall(dapp, maxPayment, data)`, the dapp turns `data` into a
 /// task with `_requestTask`, and the Hub (and only the Hub) later calls back with the result of
-/// a task this contract requested. The user's payment passes through the dapp in the same
-/// call: the dapp takes exactly the price from the user and the Hub takes it from the dapp,
-/// which holds nothing between calls.
-abstract contract Task is ITaskReceiver, IApprovalReceiver {
+/// a task this contract requested. The user's payment goes from the user straight to the Hub,
+/// in the Hub's call back for the price of this very request: the dapp never holds it.
+abstract contract Task is ITaskReceiver, IApprovalReceiver, ITaskPayer {
     using SafeERC20 for IERC20;
 
     error NotHub(address caller);
     error NotRLC(address caller);
     error NotRequestedHere(bytes32 taskId, address requester);
-    error PaymentTooLow(address payer, uint256 offered, uint256 price);
 
     IHub public immutable i_hub;
     IERC20 public immutable i_rlc;
@@ -29,10 +28,6 @@ abstract contract Task is ITaskReceiver, IApprovalReceiver {
     constructor(IHub hub) {
         i_hub = hub;
         i_rlc = hub.rlc();
-        // the Hub takes each request's price from this contract in the call that requests it;
-        // a standing allowance spares an approval per request (the Hub takes from a requester
-        // only when that requester itself calls, and this contract holds nothing between calls)
-        i_rlc.forceApprove(address(hub), type(uint256).max);
     }
 
     /// @inheritdoc ITaskReceiver
@@ -51,19 +46,26 @@ abstract contract Task is ITaskReceiver, IApprovalReceiver {
         _onPayment(from, amount, data);
     }
 
+    /// @inheritdoc ITaskPayer
+    /// @dev `data` is the payer, as `_requestTask` gave it to the Hub, which calls back only the
+    /// contract that is requesting; the Hub already refused a price above what the payer offered.
+    function payForTask(uint256 price, bytes calldata data) external {
+        if (msg.sender != address(i_hub)) revert NotHub(msg.sender);
+        i_rlc.safeTransferFrom(abi.decode(data, (address)), address(i_hub), price);
+    }
+
     /// @notice Requests a task paid by `payer` (who approved this contract for `maxPayment`),
-    /// refunded to `payer`, answered to this contract.
+    /// refunded to `payer`, answered to this contract. The Hub refuses a price above
+    /// `maxPayment` (PriceAboveMax), asks for the price in `payForTask`, and the payment goes
+    /// from `payer` straight to the Hub.
     function _requestTask(IHubTypes.TaskSpec memory spec, address payer, uint256 maxPayment)
         internal
         returns (bytes32 taskId)
     {
         spec.callback = address(this);
         spec.refundTo = payer;
-        uint256 price = i_hub.quote(spec);
-        if (price > maxPayment) revert PaymentTooLow(payer, maxPayment, price);
-        spec.maxPrice = uint64(price);
-        i_rlc.safeTransferFrom(payer, address(this), price);
-        taskId = i_hub.requestTask(spec);
+        spec.maxPrice = maxPayment > type(uint64).max ? type(uint64).max : uint64(maxPayment);
+        taskId = i_hub.requestTaskPayingInCallback(spec, abi.encode(payer));
     }
 
     /// @notice Handles a paid request: decode `data` and call `_requestTask`.

@@ -21,6 +21,13 @@ interface IHub is IHubRegistry, IHubErrors, IHubEvents {
     /// @return taskId The hash of the task's request, as emitted in TaskRequested.
     function requestTask(TaskSpec calldata spec) external returns (bytes32 taskId);
 
+    /// @notice Requests a task for the caller, which pays in a call back: the Hub resolves the
+    /// price, calls `ITaskPayer(caller).payForTask(price, data)`, and opens the task only if its
+    /// RLC balance grew by the price during that call. Lets a dapp forward its user's payment
+    /// straight to the Hub in the user's own transaction, with nothing held between calls.
+    /// @return taskId The hash of the task's request, as emitted in TaskRequested.
+    function requestTaskPayingInCallback(TaskSpec calldata spec, bytes calldata data) external returns (bytes32 taskId);
+
     /// @notice Finalizes a task with the agreeing workers' signatures; the task's oracle only.
     /// @param request The task, as emitted in TaskRequested.
     /// @param resultDigest sha256 of the result archive the workers agreed on.

@@ -36,6 +36,8 @@ interface IHubErrors {
     error UriTooLong(uint256 length, uint256 max);
     /// @notice The task costs more than the requester's maximum.
     error PriceAboveMax(uint256 price, uint256 maxPrice);
+    /// @notice A requester paying in its callback sent less than the price.
+    error PaymentMissing(uint256 received, uint256 price);
     /// @notice `receiveApproval` was called by something other than RLC.
     error UnsupportedToken(address caller);
     /// @notice The task is not open (already settled, or never requested: a forged request).

@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IHub} from "../../interfaces/IHub.sol";
 import {IHubRegistry} from "../../interfaces/IHubRegistry.sol";
 import {IApprovalReceiver} from "../../interfaces/IApprovalReceiver.sol";
+import {ITaskPayer} from "../../interfaces/ITaskPayer.sol";
 import {HubState} from "./HubState.sol";
 import {HubRegistry} from "./HubRegistry.sol";
 import {Settlement} from "./Settlement.sol";
@@ -54,6 +55,23 @@ contract Hub is IHub, IApprovalReceiver, Settlement {
         TaskRequest memory request = _resolve(from, spec);
         _openTask(request, spec.params);
         _collect(from, _priceOf(request), false);
+    }
+
+    /// @inheritdoc IHub
+    function requestTaskPayingInCallback(TaskSpec calldata spec, bytes calldata data)
+        external
+        nonReentrant
+        returns (bytes32 taskId)
+    {
+        TaskSpec memory copy = spec;
+        TaskRequest memory request = _resolve(msg.sender, copy);
+        uint256 price = _priceOf(request);
+        // only what arrives during the call counts: tokens sent earlier are in `held` already
+        uint256 held = i_rlc.balanceOf(address(this));
+        ITaskPayer(msg.sender).payForTask(price, data);
+        uint256 received = i_rlc.balanceOf(address(this)) - held;
+        if (received < price) revert PaymentMissing(received, price);
+        taskId = _openTask(request, copy.params);
     }
 
     /// @inheritdoc IHub

@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {ITaskReceiver} from "../../interfaces/ITaskReceiver.sol";
 import {IHubTypes} from "../../interfaces/IHubTypes.sol";
+import {IHub} from "../../interfaces/IHub.sol";
+import {ITaskPayer} from "../../interfaces/ITaskPayer.sol";
 
 /// @notice A callback that always reverts.
 contract RevertingReceiver is ITaskReceiver {
@@ -55,5 +57,38 @@ contract ReturnBomb is ITaskReceiver {
         assembly {
             return(0, 200000)
         }
+    }
+}
+
+/// @notice A requester paying in its callback whatever it was told to: `s_pay` of the price it
+/// is asked (in basis points), from its own tokens, optionally trying to reenter the Hub first.
+contract CallbackPayer is ITaskPayer {
+    IHub public immutable i_hub;
+    uint256 public s_payBps = 10_000;
+    bytes public s_reentry;
+    bytes public s_revertData;
+
+    constructor(IHub hub) {
+        i_hub = hub;
+    }
+
+    function setPayBps(uint256 payBps) external {
+        s_payBps = payBps;
+    }
+
+    function setReentry(bytes calldata reentry) external {
+        s_reentry = reentry;
+    }
+
+    function request(IHubTypes.TaskSpec calldata spec) external returns (bytes32) {
+        return i_hub.requestTaskPayingInCallback(spec, "");
+    }
+
+    function payForTask(uint256 price, bytes calldata) external {
+        if (s_reentry.length != 0) {
+            (, bytes memory data) = address(i_hub).call(s_reentry);
+            s_revertData = data;
+        }
+        i_hub.rlc().transfer(address(i_hub), price * s_payBps / 10_000);
     }
 }

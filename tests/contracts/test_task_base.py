@@ -1,8 +1,9 @@
 """What the Task base guarantees every dapp: results from the Hub only, for its own requests."""
 
 import brownie
+from eth_abi import encode
 
-from helpers import DIGEST, err, finalize, open_task
+from helpers import DIGEST, err, finalize, open_task, spec
 
 
 def test_result_from_anyone_but_the_hub_refused(vanity, stranger):
@@ -38,8 +39,16 @@ def test_dapp_knows_its_hub_and_token(vanity, hub, rlc, app, pool):
     assert (vanity.i_app(), vanity.i_pool(), vanity.i_trust(), vanity.i_callbackGasLimit()) == (app, pool, 1, 200_000)
 
 
-def test_dapp_lets_the_hub_take_its_requests_price(vanity, hub, rlc):
-    # a standing allowance: the dapp holds nothing between calls, and the Hub takes from a
-    # requester only when that requester itself calls
-    assert rlc.allowance(vanity, hub) == 2**256 - 1
+def test_payment_callback_from_anyone_but_the_hub_refused(vanity, stranger, user):
+    # else anyone could move a user's leftover allowance to the Hub
+    with brownie.reverts(err("NotHub", stranger)):
+        vanity.payForTask(1, encode(["address"], [user.address]), {"from": stranger})
+
+
+def test_dapp_never_holds_the_payment(rlc, hub, vanity, user, deployer):
+    price = hub.quote(spec(vanity.i_app(), vanity.i_pool(), callback=vanity.address, callback_gas=200_000))
+    data = encode(["string", "address", "bytes32"], ["ab", deployer.address, b"\x00" * 32])
+    tx = rlc.approveAndCall(vanity, price, data, {"from": user})
+    [transfer] = [e for e in tx.events["Transfer"]]
+    assert (transfer["from"], transfer["to"], transfer["value"]) == (user, hub, price)  # straight to the Hub
     assert rlc.balanceOf(vanity) == 0

@@ -111,7 +111,7 @@ def test_invalid_prefix(rlc, vanity, user, deployer, prefix):
 
 
 def test_payment_too_low(rlc, vanity, user, deployer):
-    with brownie.reverts(err("PaymentTooLow", user, PRICE - 1, PRICE)):
+    with brownie.reverts(err("PriceAboveMax", PRICE, PRICE - 1)):
         rlc.approveAndCall(vanity, PRICE - 1, _order("ab", deployer.address), {"from": user})
 
 

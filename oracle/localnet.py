@@ -47,7 +47,7 @@ class LocalNet:
     deployment: dep.Deployment
     w3: Web3
     vanity: str  # the dapp's address
-    app_owner_grid: GridClient  # the app owner's grid account, which proved the app owner's address
+    app_owner_grid: GridClient  # the app owner's grid account, bound to the app owner's address
 
     def key(self, role: int):
         return self.chain.keys[role]
@@ -122,10 +122,9 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
         progress("starting the scheduler and the workers")
         grid = start_grid(workdir / "grid", run_keys[:grid_worker_count] if grid_worker_count is not None else run_keys)
         try:
-            # the app owner's own grid account, bound to its Ethereum address: the oracle serves
-            # an on-chain app only if its on-chain owner proved it owns the grid app
-            app_owner_grid = GridClient(grid.url, grid.client().post("/users", {"name": "app-owner"})["token"])
-            app_owner_grid.prove_address(keys[APP_OWNER])
+            # the app owner's own grid account, bound to its Ethereum address by signing: the oracle
+            # serves an on-chain app only if its on-chain owner is its grid owner's address
+            app_owner_grid = GridClient(grid.url, GridClient(grid.url, None).sign_up(keys[APP_OWNER])["token"])
             app_owner_grid.send_app(app_name, "x86_64", "linux", str(app_file))
         except BaseException:
             grid.stop()

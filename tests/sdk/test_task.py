@@ -6,10 +6,10 @@ from eth_utils import keccak
 from web3.logs import DISCARD
 
 from oracle.deployment import RLC_UNIT, Deployment, register_app, register_pool, transact
+from oracle.hub import task_spec
 
 from .conftest import give_rlc, key_env
 
-ZERO = "0x" + "00" * 20
 
 
 def _request(chain, user, params: bytes) -> bytes:
@@ -18,12 +18,12 @@ def _request(chain, user, params: bytes) -> bytes:
     if not getattr(chain, "pool", None):
         chain.app = register_app(w3, chain.keys[1], deployment, 2 * RLC_UNIT, keccak(b"app").hex(), "app")
         chain.pool = register_pool(w3, chain.keys[2], deployment, price=3 * RLC_UNIT, oracle=chain.keys[3].address,
-                                   owner_fee_bps=1_000, min_stake=RLC_UNIT, max_duration=1)
+                                   owner_fee_bps=1_000, min_stake=RLC_UNIT, max_duration=1, callback_gas_price=0)
     hub, rlc = deployment_contracts(chain)
-    price = hub.functions.quote(chain.app, 0, chain.pool).call()
+    spec = task_spec(chain.app, chain.pool, params=params)
+    price = hub.functions.quote(spec).call()
     give_rlc(chain, user.address, 10)
     transact(w3, user, rlc.functions.approve(hub.address, price))
-    spec = (chain.app, 0, chain.pool, 1, 0, 0, price, ZERO, ZERO, params)
     receipt = transact(w3, user, hub.functions.requestTask(spec))
     return bytes(hub.events.TaskRequested().process_receipt(receipt, errors=DISCARD)[0]["args"]["taskId"])
 
@@ -47,10 +47,10 @@ def test_show_then_claim_after_the_deadline(cumulus, chain):
     w3.provider.make_request("evm_increaseTime", [5])
     w3.provider.make_request("evm_mine", [])
     hub, rlc = deployment_contracts(chain)
-    before = rlc.functions.balanceOf(user.address).call() + hub.functions.s_balances(user.address).call()
+    before = rlc.functions.balanceOf(user.address).call() + hub.functions.balanceOf(user.address).call()
     claimed = cumulus.json("task", "claim", task_id, env=key_env(chain.keys[7]))  # anyone may claim
     assert claimed["refund_to"] == user.address and claimed["amount_nrlc"] == 5 * RLC_UNIT
-    after = rlc.functions.balanceOf(user.address).call() + hub.functions.s_balances(user.address).call()
+    after = rlc.functions.balanceOf(user.address).call() + hub.functions.balanceOf(user.address).call()
     assert after - before == 5 * RLC_UNIT
     settled = cumulus.json("task", "show", task_id)
     assert settled["status"] == "Claimed" and settled["settlement"]["event"] == "TaskClaimed"

@@ -43,12 +43,30 @@ interface IHub is IHubRegistry, IHubErrors, IHubEvents {
         Contribution[] calldata dissents
     ) external;
 
+    /// @notice Finalizes many tasks in one transaction, each as `finalize` would. A task that
+    /// cannot be settled (already settled, past its deadline, not this oracle's, not enough
+    /// qualifying signers, not enough gas left for its callback) is skipped with TaskSkipped
+    /// carrying the error `finalize` would revert with, and nothing of it changes; the others
+    /// settle. A callback that reverts or burns its gas is recorded and settles its task.
+    /// @return settled How many tasks were finalized.
+    function finalizeBatch(Finalization[] calldata batch) external returns (uint256 settled);
+
     /// @notice Refunds the requester of a task nobody finalized before its deadline; anyone.
     function claim(TaskRequest calldata request) external;
+
+    /// @notice Claims many tasks, each as `claim` would; one that cannot be claimed (not open,
+    /// deadline not reached) is skipped with TaskSkipped. Anyone.
+    /// @return claimed How many tasks were refunded.
+    function claimBatch(TaskRequest[] calldata requests) external returns (uint256 claimed);
 
     /// @notice Refunds a task the pool cannot serve, before its deadline; the task's oracle only.
     /// @param reason Why, for the requester (at most 256 bytes).
     function reportFailure(TaskRequest calldata request, string calldata reason) external;
+
+    /// @notice Reports many failures, each as `reportFailure` would; one that cannot be reported
+    /// (not open, past its deadline, not this oracle's, reason too long) is skipped with TaskSkipped.
+    /// @return refunded How many tasks were refunded.
+    function reportFailureBatch(Failure[] calldata failures) external returns (uint256 refunded);
 
     /// @notice The status of a task.
     function taskStatus(bytes32 taskId) external view returns (TaskStatus);

@@ -89,6 +89,21 @@ interface IHubTypes {
         Signature signature;
     }
 
+    /// @notice One task of a `finalizeBatch`: what `finalize` takes for it.
+    struct Finalization {
+        TaskRequest request;
+        bytes32 resultDigest;
+        bytes callbackData;
+        Signature[] signatures;
+        Contribution[] dissents;
+    }
+
+    /// @notice One task of a `reportFailureBatch`: what `reportFailure` takes for it.
+    struct Failure {
+        TaskRequest request;
+        string reason;
+    }
+
     /// @notice An application or a dataset: who is paid, how much, and where it lives off chain.
     struct Asset {
         address owner;

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eth_abi import decode
 from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from . import artifacts
 
@@ -82,9 +83,11 @@ def _normalize(request: tuple) -> tuple:
     return tuple(out)
 
 
-def request_for_call(request: list | tuple) -> tuple:
-    """A stored request (hex strings for bytes) in the form web3 encodes."""
-    return tuple(bytes.fromhex(v.removeprefix("0x")) if isinstance(v, str) and len(v) == 66 else v for v in request)
+def request_for_call(request) -> tuple:
+    """A request as stored (hex strings for bytes) or as web3 decoded it (a dict by field name),
+    in the form web3 encodes."""
+    values = [request[name] for name in REQUEST_FIELDS] if hasattr(request, "keys") else list(request)
+    return tuple(bytes.fromhex(v.removeprefix("0x")) if isinstance(v, str) and len(v) == 66 else v for v in values)
 
 
 class RevertExplainer:
@@ -103,9 +106,15 @@ class RevertExplainer:
             data = data.get("data")
         if not isinstance(data, str) or len(data) < 10:
             return str(exc)
+        return self.error(data) or str(exc)
+
+    def error(self, data: str | bytes) -> str | None:
+        """`Name(arg=value, ...)` of an encoded custom error (revert data, or a TaskSkipped
+        reason), None when no known error has its selector."""
+        data = data if isinstance(data, str) else "0x" + bytes(data).hex()
         entry = self._errors.get(data[:10])
         if entry is None:
-            return str(exc)
+            return None
         types = [_abi_type(i) for i in entry["inputs"]]
         values = decode(types, bytes.fromhex(data[10:]))
         args = ", ".join(f"{i['name'] or '_'}={_show(v)}" for i, v in zip(entry["inputs"], values))
@@ -121,6 +130,48 @@ def _abi_type(entry: dict) -> str:
 
 def _show(value) -> str:
     return "0x" + value.hex() if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class Finalization:
+    """One task of a `finalizeBatch` (IHubTypes.Finalization): what `finalize` takes for it."""
+
+    request: tuple  # the TaskRequest, as TaskRequested emitted it (request_for_call of a stored one)
+    result_digest: bytes
+    callback_data: bytes
+    signatures: list  # (r, vs) pairs of the agreeing workers, in ascending signer order
+    dissents: list = field(default_factory=list)  # (resultDigest, callbackDataHash, (r, vs)), ascending signers
+
+    def as_tuple(self) -> tuple:
+        return (tuple(self.request), self.result_digest, self.callback_data, list(self.signatures),
+                list(self.dissents))
+
+
+def finalize_batch(hub: Contract, batch: list[Finalization]):
+    """The call settling `batch` in one transaction; a task that cannot be settled is skipped
+    (TaskSkipped) and the others settle. The task's oracle sends it."""
+    return hub.functions.finalizeBatch([item.as_tuple() for item in batch])
+
+
+def claim_batch(hub: Contract, requests: list[tuple]):
+    """The call refunding every task of `requests` past its deadline; anyone sends it."""
+    return hub.functions.claimBatch([tuple(r) for r in requests])
+
+
+def report_failure_batch(hub: Contract, failures: list[tuple[tuple, str]]):
+    """The call refunding each (request, reason) the pool cannot serve; the tasks' oracle sends it."""
+    return hub.functions.reportFailureBatch([(tuple(request), reason) for request, reason in failures])
+
+
+def skipped_tasks(hub: Contract, receipt, explain: RevertExplainer | None = None) -> dict[str, str]:
+    """{task id (0x-hex): why} for each task a batch transaction skipped, the reason as the
+    custom error a single call would have reverted with."""
+    explain = explain or RevertExplainer("Hub")
+    skipped = {}
+    for event in hub.events.TaskSkipped().process_receipt(receipt, errors=DISCARD):
+        reason = bytes(event["args"]["reason"])
+        skipped["0x" + bytes(event["args"]["taskId"]).hex()] = explain.error(reason) or "0x" + reason.hex()
+    return skipped
 
 
 def compact_signature(signature: str | bytes) -> tuple[bytes, bytes]:

@@ -102,28 +102,37 @@ contract Hub is IHub, IApprovalReceiver, Settlement {
     }
 
     /// @inheritdoc IHub
-    function claim(TaskRequest calldata request) external nonReentrant {
-        bytes32 taskId = _activeTask(request);
-        if (block.timestamp <= request.deadline) revert DeadlineNotReached(taskId, request.deadline);
-        s_tasks[taskId] = TaskStatus.Claimed;
-        uint256 amount = _priceOf(request);
-        emit TaskClaimed(taskId, request.refundTo, amount);
-        _send(request.refundTo, amount);
+    function finalizeBatch(Finalization[] calldata batch) external nonReentrant returns (uint256 settled) {
+        for (uint256 i; i < batch.length; ++i) {
+            Finalization calldata task = batch[i];
+            if (_finalize(task.request, task.resultDigest, task.callbackData, task.signatures, task.dissents, false)) {
+                ++settled;
+            }
+        }
     }
 
-    /// @notice Refunds a task the pool cannot serve (unknown app on the grid, checksum or owner
-    /// mismatch, every worker failing) before its deadline; the task's oracle only.
-    /// @param request The task, as emitted in TaskRequested.
-    /// @param reason Why, for the requester (at most MAX_REASON_LENGTH bytes).
+    /// @inheritdoc IHub
+    function claim(TaskRequest calldata request) external nonReentrant {
+        _claim(request, true);
+    }
+
+    /// @inheritdoc IHub
+    function claimBatch(TaskRequest[] calldata requests) external nonReentrant returns (uint256 claimed) {
+        for (uint256 i; i < requests.length; ++i) {
+            if (_claim(requests[i], false)) ++claimed;
+        }
+    }
+
+    /// @inheritdoc IHub
     function reportFailure(TaskRequest calldata request, string calldata reason) external nonReentrant {
-        bytes32 taskId = _activeTask(request);
-        if (block.timestamp > request.deadline) revert DeadlinePassed(taskId, request.deadline);
-        if (msg.sender != request.oracle) revert NotPoolOracle(msg.sender, request.pool, request.oracle);
-        if (bytes(reason).length > MAX_REASON_LENGTH) revert ReasonTooLong(bytes(reason).length, MAX_REASON_LENGTH);
-        s_tasks[taskId] = TaskStatus.Failed;
-        uint256 amount = _priceOf(request);
-        emit TaskFailed(taskId, request.refundTo, amount, reason);
-        _send(request.refundTo, amount);
+        _reportFailure(request, reason, true);
+    }
+
+    /// @inheritdoc IHub
+    function reportFailureBatch(Failure[] calldata failures) external nonReentrant returns (uint256 refunded) {
+        for (uint256 i; i < failures.length; ++i) {
+            if (_reportFailure(failures[i].request, failures[i].reason, false)) ++refunded;
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -334,13 +343,51 @@ contract Hub is IHub, IApprovalReceiver, Settlement {
         _pull(payer, price);
     }
 
+    /// @dev What the requester paid for a task, read from the request given back.
+    function _paid(TaskRequest calldata request) private pure returns (uint256) {
+        return uint256(request.appPrice) + request.datasetPrice + request.workerPay + request.poolFee;
+    }
+
     function _priceOf(TaskRequest memory request) private pure returns (uint256) {
         return uint256(request.appPrice) + request.datasetPrice + request.workerPay + request.poolFee;
     }
 
-    function _activeTask(TaskRequest calldata request) private view returns (bytes32 id) {
-        id = _idOf(request);
-        TaskStatus status = s_tasks[id];
-        if (status != TaskStatus.Requested) revert TaskNotActive(id, status);
+    /// @dev Refunds a task past its deadline, or refuses (see Settlement._refuse).
+    function _claim(TaskRequest calldata request, bool strict) private returns (bool) {
+        bytes32 taskId = _idOf(request);
+        TaskStatus status = s_tasks[taskId];
+        if (status != TaskStatus.Requested) {
+            return _refuse(taskId, abi.encodeWithSelector(TaskNotActive.selector, taskId, status), strict);
+        }
+        if (block.timestamp <= request.deadline) {
+            return _refuse(taskId, abi.encodeWithSelector(DeadlineNotReached.selector, taskId, request.deadline), strict);
+        }
+        s_tasks[taskId] = TaskStatus.Claimed;
+        uint256 amount = _paid(request);
+        emit TaskClaimed(taskId, request.refundTo, amount);
+        _send(request.refundTo, amount);
+        return true;
+    }
+
+    /// @dev Refunds a task the oracle cannot serve, or refuses (see Settlement._refuse).
+    function _reportFailure(TaskRequest calldata request, string calldata reason, bool strict) private returns (bool) {
+        bytes32 taskId = _idOf(request);
+        TaskStatus status = s_tasks[taskId];
+        bytes memory refusal = "";
+        if (status != TaskStatus.Requested) {
+            refusal = abi.encodeWithSelector(TaskNotActive.selector, taskId, status);
+        } else if (block.timestamp > request.deadline) {
+            refusal = abi.encodeWithSelector(DeadlinePassed.selector, taskId, request.deadline);
+        } else if (msg.sender != request.oracle) {
+            refusal = abi.encodeWithSelector(NotPoolOracle.selector, msg.sender, request.pool, request.oracle);
+        } else if (bytes(reason).length > MAX_REASON_LENGTH) {
+            refusal = abi.encodeWithSelector(ReasonTooLong.selector, bytes(reason).length, MAX_REASON_LENGTH);
+        }
+        if (refusal.length != 0) return _refuse(taskId, refusal, strict);
+        s_tasks[taskId] = TaskStatus.Failed;
+        uint256 amount = _paid(request);
+        emit TaskFailed(taskId, request.refundTo, amount, reason);
+        _send(request.refundTo, amount);
+        return true;
     }
 }

@@ -13,7 +13,7 @@ from hypothesis.stateful import (
 )
 
 from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT
-from helpers import OTHER_DIGEST, dissent, encode_spec, field, finalize, price_of, request_of, spec
+from helpers import DIGEST, OTHER_DIGEST, dissent, encode_spec, field, finalize, price_of, request_of, signatures, spec
 
 
 AMOUNT = st.integers(min_value=1, max_value=40 * RLC_UNIT)
@@ -131,12 +131,31 @@ class EscrowMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.open)
     @rule(index=INDEX)
-    def rule_claim(self, index):
+    def rule_finalize_batch(self, index):
+        members = self._active_workers()
+        live = [r for r in self._live_tasks() if field(r, "trust") <= len(members)]
+        chosen = live[index % len(live):][:3] if live else []
+        if not chosen:
+            return
+        batch = [(r, DIGEST, b"", signatures(self.hub, members[:field(r, "trust")], self.hub.taskIdOf(r)), [])
+                 for r in chosen]
+        tx = self.hub.finalizeBatch(batch + batch[:1], {"from": self.oracle})  # the first one twice: skipped once
+        assert tx.return_value == len(chosen) and len(tx.events["TaskSkipped"]) == 1
+        for request in chosen:
+            self.open.remove(request)
+        self._count("batched")
+
+    @precondition(lambda self: self.open)
+    @rule(index=INDEX, batched=FLAG)
+    def rule_claim(self, index, batched):
         request = self._pick(self.open, index)
         if request is None:
             return
         self._wait_past(field(request, "deadline"))
-        self.hub.claim(request, {"from": self.oracle})
+        if batched:
+            assert self.hub.claimBatch([request, request], {"from": self.oracle}).return_value == 1
+        else:
+            self.hub.claim(request, {"from": self.oracle})
         self.open.remove(request)
         self._count("claimed")
 
@@ -201,5 +220,5 @@ def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, strange
         settings=settings(max_examples=25, stateful_step_count=25, derandomize=True, deadline=None),
     )
     # the sequences did reach every way a task ends, not just requests
-    assert set(machine.counts) == {"finalized", "slashed", "outvoted", "claimed", "failed", "stake withdrawn"}, \
-        machine.counts
+    assert set(machine.counts) == {"finalized", "slashed", "outvoted", "batched", "claimed", "failed",
+                                   "stake withdrawn"}, machine.counts

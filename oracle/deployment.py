@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from eth_utils import to_checksum_address
@@ -37,6 +37,7 @@ class Deployment:
     app: int | None = None  # registry ids set up by the pool scripts
     pool: int | None = None
     genesis_hash: str | None = None  # hash of the chain's block 0: tells two chains with one id apart
+    dapps: dict[str, str] = field(default_factory=dict)  # name -> address of dapps deployed with `cumulus dapp`
 
     def save(self, directory: Path = DEPLOYMENTS_DIR) -> Path:
         return self.write(directory / f"{self.network}.json")

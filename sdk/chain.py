@@ -8,7 +8,7 @@ from pathlib import Path
 from web3 import Web3
 from web3.contract import Contract
 
-from oracle.deployment import Deployment, contract
+from oracle.deployment import DEPLOYMENTS_DIR, Deployment, contract
 from oracle.networks import rpc_url as configured_url
 
 from .errors import SdkError
@@ -19,6 +19,7 @@ class Chain:
     w3: Web3
     deployment: Deployment
     url: str
+    deployment_path: Path | None = None  # where the deployment is saved when it changes
 
     def contract(self, name: str, address: str) -> Contract:
         return contract(self.w3, name, address)
@@ -46,9 +47,10 @@ class Chain:
 def connect(network: str, rpc_url: str | None = None, deployment_file: Path | None = None) -> Chain:
     """The deployment of `network` (or `deployment_file`) on the chain at `rpc_url` (or the
     network's configured address), once that chain is shown to be the one it was made on."""
-    deployment = Deployment.read(deployment_file) if deployment_file else Deployment.load(network)
+    path = deployment_file or DEPLOYMENTS_DIR / f"{network}.json"
+    deployment = Deployment.read(path) if deployment_file else Deployment.load(network)
     url = configured_url(network, rpc_url)
-    return Chain(reach(url), deployment, url).checked()
+    return Chain(reach(url), deployment, url, path).checked()
 
 
 def reach(url: str) -> Web3:

@@ -22,8 +22,8 @@ def compile_file(source: Path, name: str | None = None) -> dict:
     source = source.resolve()
     try:
         unit = source.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        raise SdkError(f"{source} is outside the checkout: put the dapp under contracts/") from None
+    except ValueError:  # a dapp kept elsewhere compiles as if it were in contracts/dapps/
+        unit = f"contracts/dapps/{source.name}"
     name = name or source.stem
     settings = compiler_settings()
     solc = settings["solc"]

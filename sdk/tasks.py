@@ -4,6 +4,7 @@ fields the TaskRequest struct holds."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from oracle.hub import TASK_STATUS
@@ -59,3 +60,21 @@ def params_text(params: bytes) -> str:
         return params.decode("utf-8")
     except UnicodeDecodeError:
         return "0x" + params.hex()
+
+
+def watch(chain: Chain, task_id: bytes, timeout: float, say, every: float = 5.0) -> Task:
+    """Waits until the task is settled (or `timeout` seconds pass), with a line at each change
+    of status and every `every` seconds; returns the task as last seen."""
+    started, last, shown_at = time.monotonic(), None, 0.0
+    while True:
+        status = TASK_STATUS[chain.hub.functions.taskStatus(task_id).call()]
+        waited = time.monotonic() - started
+        if status != last or waited - shown_at >= every:
+            say(f"[{waited:6.1f}s] block {chain.w3.eth.block_number}: task {status}")
+            last, shown_at = status, waited
+        if status not in ("None", "Requested"):
+            return load(chain, task_id)
+        if waited > timeout:
+            raise SdkError(f"task 0x{task_id.hex()} is still {status} after {timeout:.0f} s "
+                           f"(`cumulus task show 0x{task_id.hex()}` follows it later)")
+        time.sleep(1.0)

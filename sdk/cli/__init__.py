@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from . import account, app, deploy, grid, task, wallet
+from . import account, app, dapp, deploy, grid, task, wallet
 
-GROUPS = [deploy.deploy, wallet.wallet, account.account, app.app, app.dataset, task.task, grid.grid]
+GROUPS = [deploy.deploy, wallet.wallet, account.account, app.app, app.dataset, dapp.dapp, task.task, grid.grid]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -133,8 +133,8 @@ def _grid_access(scheduler: str | None) -> tuple[str, str | None]:
 
 
 def _report(done, owner: str, as_json: bool) -> None:
-    reused = " (already registered)" if done.reused_on_chain else ""
-    say(f"grid: {done.kind} {done.grid_ref} {'found' if done.reused_on_grid else 'sent'}")
+    """The id alone on stdout (`APP=$(cumulus app register ...)`), the story on stderr."""
+    say(f"grid: {done.kind} {done.grid_ref} {'found' if done.reused_on_grid else 'sent'}; chain: {done.kind} "
+        f"{done.chain_id} {'found' if done.reused_on_chain else 'registered'} (sha256 {done.checksum}, owner {owner})")
     report({"kind": done.kind, "id": done.chain_id, "grid": done.grid_ref, "checksum": done.checksum, "owner": owner,
-            "reused": done.reused_on_chain}, as_json,
-           f"{done.kind} {done.chain_id}{reused}: {done.grid_ref}, sha256 {done.checksum}, owner {owner}")
+            "reused": done.reused_on_chain}, as_json, str(done.chain_id))

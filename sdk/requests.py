@@ -28,17 +28,24 @@ def checked_params(params: str) -> bytes:
 
 
 def spec_for(chain: Chain, **values) -> dict:
-    """A TaskSpec with `values` by field name, every other field zero: built from the ABI, so a
-    field the Hub adds later takes its zero default here."""
-    [entry] = [f for f in chain.hub.abi if f.get("name") == "requestTask"]
-    spec = {}
-    for component in entry["inputs"][0]["components"]:
+    """A TaskSpec with `values` by field name (zero ones may be left out)."""
+    return struct_for(chain, "requestTask", **values)
+
+
+def struct_for(chain: Chain, function: str, **values) -> dict:
+    """The struct a Hub function takes as its last argument, with `values` by field name and
+    every other field zero: built from the ABI, so a field the Hub adds later takes its zero
+    default here. A value for a field the Hub does not have is refused unless it is zero."""
+    [entry] = [f for f in chain.hub.abi if f.get("name") == function]
+    struct = {}
+    for component in entry["inputs"][-1]["components"]:
         kind = component["type"]
         default = ZERO_ADDRESS if kind == "address" else b"" if kind == "bytes" else 0
-        spec[component["name"]] = values.pop(component["name"], default)
-    if values:
-        raise SdkError(f"this Hub's requests have no {', '.join(values)}")
-    return spec
+        struct[component["name"]] = values.pop(component["name"], default)
+    unknown = [name for name, value in values.items() if value]
+    if unknown:
+        raise SdkError(f"this Hub's {function} takes no {', '.join(unknown)}")
+    return struct
 
 
 def request_from_hub(chain: Chain, account, spec: dict, max_price: int | None, on_wait=None) -> tuple[bytes, dict]:

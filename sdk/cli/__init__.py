@@ -10,9 +10,10 @@ import sys
 
 import click
 
-from . import account, app, dapp, deploy, grid, task, wallet
+from . import account, app, dapp, deploy, grid, pool, task, wallet, worker
 
-GROUPS = [deploy.deploy, wallet.wallet, account.account, app.app, app.dataset, dapp.dapp, task.task, grid.grid]
+GROUPS = [deploy.deploy, wallet.wallet, account.account, app.app, app.dataset, pool.pool, worker.worker, dapp.dapp,
+          task.task, grid.grid]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from web3 import Web3
 
-from oracle.artifacts import PROJECT_ROOT
 from oracle.deployment import transact
 
 from .chain import Chain
@@ -28,12 +27,12 @@ def render(name: str) -> tuple[str, str]:
     return contract, app
 
 
-def paths_for(name: str, root: Path = PROJECT_ROOT) -> tuple[Path, Path]:
-    """Where the dapp's contract and app go in a checkout."""
+def paths_for(name: str, root: Path) -> tuple[Path, Path]:
+    """Where the dapp's contract and app go under `root` (a checkout, or any folder)."""
     return root / "contracts" / "dapps" / f"{name}.sol", root / "apps" / name.lower() / f"{name.lower()}.py"
 
 
-def write_new(name: str, root: Path = PROJECT_ROOT) -> tuple[Path, Path]:
+def write_new(name: str, root: Path) -> tuple[Path, Path]:
     contract_path, app_path = paths_for(name, root)
     taken = [str(p) for p in (contract_path, app_path) if p.exists()]
     if taken:

@@ -25,8 +25,8 @@ def dapp():
 @dapp.command()
 @errors
 @click.argument("name")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Checkout to write into "
-              "(default: this one).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="Folder to write into (default: the current one, e.g. the checkout).")
 @json_option
 def new(name, root, as_json):
     """Write a dapp contract (contracts/dapps/NAME.sol) and its grid app (apps/name/name.py).
@@ -38,7 +38,7 @@ def new(name, root, as_json):
     Example:
         cumulus dapp new SumDapp
     """
-    contract, app = write_new(name, *([root] if root else []))
+    contract, app = write_new(name, root)
     report({"contract": str(contract), "app": str(app)}, as_json, f"contract {contract}", f"app      {app}")
 
 

@@ -51,10 +51,10 @@ contract SumDapp is Task {
             pool: i_pool,
             trust: i_trust,
             minStake: 0, // each signer's stake: at least the pool's minimum
-            minScore: 0, // each signer's reputation
+            minScore: 0, // each signer's reputation (counted contributions, less for each outvote)
             callbackGasLimit: CALLBACK_GAS,
             duration: 0, // the pool's maximum
-            maxPrice: 0, // set by _requestTask to the quote
+            maxPrice: 0, // set by _requestTask to what the user offered
             callback: address(0), // set by _requestTask to this contract
             refundTo: address(0), // set by _requestTask to the payer
             params: params

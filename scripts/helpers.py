@@ -24,12 +24,16 @@ LOCAL_NETWORKS = ("development", "anvil")
 def _keep_deployments_in_checkout() -> None:
     """`MyDapp.deploy(...)` and `MyDapp.at(address)` on a live network, as brownie users write them.
 
-    On a live network brownie 1.22 also records each contract in the user's own
-    ~/.brownie/deployments.db, and that step fails under its compiled module ("dict object
-    expected; got Sources"). This project records addresses in deployments/<network>.json
-    instead, so that per-user record is skipped: nothing is written outside the checkout.
+    On a live network brownie 1.22 records each contract twice, and both records break things:
+    in the user's own ~/.brownie/deployments.db, a step that fails under its compiled module
+    ("dict object expected; got Sources"); and in build/deployments/<chain id>/, where the id
+    is the one the network was registered with (one for every chain `cumulus-live` reaches), so
+    the next run on another chain stops at start-up on a contract that is not there. This
+    project records addresses in deployments/<network>.json with the chain they belong to, so
+    brownie's records are skipped.
     """
     brownie.network.contract._add_deployment = lambda contract, alias=None: None
+    brownie.network.contract._DeployedContractBase._save_deployment = lambda self: None
 
 
 _keep_deployments_in_checkout()

@@ -33,11 +33,11 @@ def paths_for(name: str, root: Path) -> tuple[Path, Path]:
 
 
 def write_new(name: str, root: Path) -> tuple[Path, Path]:
+    contract, app = render(name)
     contract_path, app_path = paths_for(name, root)
     taken = [str(p) for p in (contract_path, app_path) if p.exists()]
     if taken:
         raise SdkError(f"{', '.join(taken)} already exist{'s' if len(taken) == 1 else ''}: choose another name")
-    contract, app = render(name)
     contract_path.parent.mkdir(parents=True, exist_ok=True)
     app_path.parent.mkdir(parents=True, exist_ok=True)
     contract_path.write_text(contract)

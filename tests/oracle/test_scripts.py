@@ -59,6 +59,12 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
             assert grid_apps == [("vanity", chain.keys[1].address)]  # under the app owner's own account
         finally:
             grid.stop()
+        done = brownie("scripts/deploy_dapp.py", "main", "VanityAddress", str(first.app), str(first.pool), "1",
+                       "300000", env=env)  # Contract.deploy and .at, as brownie users write them
+        assert "Traceback" not in done.stdout + done.stderr and "TypeError" not in done.stdout + done.stderr
+        dapp = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text())).dapps["VanityAddress"]
+        assert f"VanityAddress {dapp}, recorded in cumulus-live.json" in done.stdout
+        assert contract(w3, "VanityAddress", dapp).functions.i_pool().call() == first.pool
         out = brownie("scripts/request_task.py", "main", "ab", env=env).stdout
         task_id = out.split("task ")[1].split()[0]
         out = brownie("scripts/task_state.py", "main", task_id, env=env).stdout

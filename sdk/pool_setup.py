@@ -16,11 +16,14 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 
-from oracle.deployment import contract, deploy_contract, fund, join_pool, register_pool, transact
+from web3.logs import DISCARD
+
+from oracle.deployment import contract, deploy_contract, fund, join_pool, transact
 
 from .assets import owner_grid, register_app_everywhere
 from .chain import Chain
 from .errors import SdkError
+from .requests import struct_for
 from .units import format_rlc
 
 # gas units a party's transactions take here, counted twice over for safety
@@ -40,7 +43,7 @@ class Terms:
     max_duration: int
     oracle: str
     trust: int
-    callback_gas: int = 300_000
+    callback_gas: int = 300_000  # what the vanity dapp gives its callback
     callback_gas_price: int = 1_000  # nRLC per unit of callback gas
 
 
@@ -112,14 +115,16 @@ def find_pool(chain: Chain, owner: str, oracle: str) -> int | None:
 
 
 def _pool(chain: Chain, owner, terms: Terms, on_wait) -> int:
+    """The owner's pool for this oracle, its terms brought to `terms`; registered if there is none."""
+    config = struct_for(chain, "registerPool", owner=owner.address, price=terms.pool_price,
+                        ownerFeeBps=terms.owner_fee_bps, oracle=to_checksum_address(terms.oracle),
+                        minStake=terms.min_stake, maxDuration=terms.max_duration,
+                        callbackGasPrice=terms.callback_gas_price)
     pool = find_pool(chain, owner.address, terms.oracle)
-    config = (owner.address, terms.pool_price, terms.owner_fee_bps, terms.max_duration,
-              to_checksum_address(terms.oracle), terms.min_stake, terms.callback_gas_price)
     if pool is None:
-        return register_pool(chain.w3, owner, chain.deployment, price=terms.pool_price, oracle=terms.oracle,
-                             owner_fee_bps=terms.owner_fee_bps, min_stake=terms.min_stake,
-                             max_duration=terms.max_duration, callback_gas_price=terms.callback_gas_price)
-    if tuple(chain.record("s_pools", pool).values()) != config:
+        receipt = transact(chain.w3, owner, chain.hub.functions.registerPool(config), on_wait=on_wait)
+        return chain.hub.events.PoolRegistered().process_receipt(receipt, errors=DISCARD)[0]["args"]["pool"]
+    if chain.record("s_pools", pool) != config:
         transact(chain.w3, owner, chain.hub.functions.updatePool(pool, config), on_wait=on_wait)
     return pool
 

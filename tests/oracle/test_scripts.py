@@ -52,8 +52,10 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
             out = brownie("scripts/setup_pool.py", env=env).stdout
             assert out.count("staked 100 RLC in pool 1 (funded 100 RLC)") == 3
             first = Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text()))
+            nonces = [w3.eth.get_transaction_count(k.address) for k in chain.keys]
             again = brownie("scripts/setup_pool.py", env=env).stdout  # a rerun finds and reuses everything
             assert again.count("already staked in pool 1") == 3
+            assert [w3.eth.get_transaction_count(k.address) for k in chain.keys] == nonces  # and sends nothing
             assert Deployment(**json.loads((tmp_path / "cumulus-live.json").read_text())) == first
             grid_apps = [(a["name"], a["owner"]) for a in grid.client().get("/apps")]
             assert grid_apps == [("vanity", chain.keys[1].address)]  # under the app owner's own account

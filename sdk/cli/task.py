@@ -81,7 +81,7 @@ def request(params, dapp, app, dataset, pool, trust, min_stake, min_score, callb
     say(f"task 0x{task_id.hex()} requested in block {receipt['blockNumber']}: {format_rlc(price)}, "
         f"{receipt['gasUsed']:,} gas")
     if watch_:
-        show_task(watch(chain, task_id, timeout, say), as_json)
+        settled(watch(chain, task_id, timeout, say), as_json)
     else:
         report({"task_id": "0x" + task_id.hex(), "block": receipt["blockNumber"], "price_nrlc": price}, as_json,
                "0x" + task_id.hex())
@@ -102,8 +102,18 @@ def show(task_id, watch_, timeout, chain, as_json):
         cumulus task show 0x7a7a3979fdaac0354e5a3f4f5c8c9f7a2b8e3c1d4f6a7b8c9d0e1f2a3b4c5d6e --watch
     """
     raw = parse_task_id(task_id)
-    found = watch(chain, raw, timeout, say) if watch_ else load(chain, raw)
+    if watch_:
+        settled(watch(chain, raw, timeout, say), as_json)
+    else:
+        show_task(load(chain, raw), as_json)
+
+
+def settled(found, as_json: bool) -> None:
+    """Shows a task --watch saw settled; the exit code says whether it was served (0) or
+    refunded (1), as a command's exit code carries its outcome."""
     show_task(found, as_json)
+    if found.status != "Finalized":
+        raise click.exceptions.Exit(1)
 
 
 def show_task(found, as_json: bool) -> None:

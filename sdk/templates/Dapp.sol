@@ -55,7 +55,7 @@ contract SumDapp is Task {
             callbackGasLimit: CALLBACK_GAS,
             duration: 0, // the pool's maximum
             maxPrice: 0, // set by _requestTask to what the user offered
-            callback: address(0), // set by _requestTask to this contract
+            callback: address(this), // answered here (and priced: the pool charges callback gas)
             refundTo: address(0), // set by _requestTask to the payer
             params: params
         });

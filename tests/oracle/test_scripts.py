@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from oracle.deployment import RLC_UNIT, contract, fund, Deployment
@@ -90,3 +91,35 @@ def test_deploy_setup_request_and_read_state_with_env_keys(tmp_path):
             other.stop()
     finally:
         chain.stop()
+
+
+def test_development_refuses_a_chain_it_did_not_start(tmp_path):
+    """Whatever listens on the development network's port (someone else's anvil) is never used."""
+    from urllib.parse import urlparse
+
+    from oracle.devchain import anvil_binary
+    from oracle.networks import rpc_url
+
+    port = urlparse(rpc_url("development")).port
+    theirs = subprocess.Popen([anvil_binary(), "--host", "127.0.0.1", "--port", str(port), "--silent"])
+    try:
+        from web3 import Web3
+
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        for _ in range(300):
+            if w3.is_connected():
+                break
+            time.sleep(0.1)
+        w3.provider.make_request("evm_mine", [])  # it has a history of its own
+        env = dict(os.environ, CUMULUS_DEPLOYMENTS_DIR=str(tmp_path))
+        command = [str(Path(sys.executable).with_name("brownie")), "run", "scripts/deploy.py", "--network", "development"]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1
+        assert done.stderr.strip().splitlines()[-1] == (
+            f"error: a chain already listens at http://127.0.0.1:{port}, so brownie attached to it instead of "
+            "starting its own: it may be someone else's. Free that port, or start your own anvil and use --network anvil")
+        assert w3.eth.get_transaction_count("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266") == 0  # nothing was sent
+        assert not (tmp_path / "development.json").exists()
+    finally:
+        theirs.terminate()
+        theirs.wait(10)

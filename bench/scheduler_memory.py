@@ -5,9 +5,10 @@
 Sends, `clients` at a time: chunked worker reports four times over the report limit (cut as
 they arrive), reports just under the limit (their archive streamed to disk, then refused by the
 collector), reports of a thousand small archives, chunked uploads twice the upload limit (cut),
-upload forms of thousands of fields (refused), and JSON job batches just under the JSON body
-limit (parsed, then refused). Prints the scheduler's resident memory at rest and its peak
-(VmHWM) after each round, and the files left behind.
+upload forms of thousands of fields (refused), JSON job batches just under the JSON body limit
+(parsed one at a time, then refused) and just under 1 MB (parsed side by side, then refused).
+Prints the scheduler's resident memory at rest and its peak (VmHWM) after each round, and the
+files left behind.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def many_fields(count: int):
     yield b"--b--\r\n"
 
 
-def job_batch(size: int) -> bytes:
-    stdin = "s" * 900_000
-    jobs = [{"app": "no-such-app", "stdin": stdin} for _ in range(size // 900_100)]
+def job_batch(size: int, stdin_size: int = 900_000) -> bytes:
+    """A batch of jobs for an app that does not exist: parsed and validated whole, then refused."""
+    stdin = "s" * stdin_size
+    jobs = [{"app": "no-such-app", "stdin": stdin} for _ in range(size // (stdin_size + 100))]
     return json.dumps({"jobs": jobs}).encode()
 
 
@@ -100,7 +102,7 @@ def main() -> None:
         multipart = "multipart/form-data; boundary=b"
         worker = {"Authorization": f"Bearer {session}", "Content-Type": multipart}
         user = {"Authorization": f"Bearer {TOKEN}", "Content-Type": multipart}
-        batch = job_batch(JSON_LIMIT - MB)
+        batch, small = job_batch(JSON_LIMIT - MB), job_batch(MB - 4096, stdin_size=1000)
         print(f"at rest: {status_mb(pid, 'VmRSS'):.0f} MB resident (--max-result-mb {args.max_result_mb}, "
               f"report limit {limit // MB} MB)")
         url = scheduler.url + "/api/v1"
@@ -117,6 +119,8 @@ def main() -> None:
              lambda: requests.post(url + "/datas", data=many_fields(4000), headers=user)),
             ("JSON job batches just under 32 MB",
              lambda: requests.post(url + "/jobs/batch", data=batch, headers={**user, "Content-Type": "application/json"})),
+            ("JSON job batches just under 1 MB (parsed side by side)",
+             lambda: requests.post(url + "/jobs/batch", data=small, headers={**user, "Content-Type": "application/json"})),
         ]
         for name, send in rounds:
             with ThreadPoolExecutor(args.clients) as pool:

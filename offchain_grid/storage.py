@@ -61,13 +61,16 @@ class BlobStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def stage(self, max_bytes: int) -> "Staged":
-        """A temporary file beside the blobs for bytes arriving in pieces (a result archive in a report)."""
-        return Staged(self.root, max_bytes)
+    def stage(self, max_bytes: int, keep_in_memory: int = 0) -> "Staged":
+        """A temporary file beside the blobs for bytes arriving in pieces (a result archive in a report);
+        the first `keep_in_memory` bytes stay in memory, so a small archive never costs a file."""
+        return Staged(self.root, max_bytes, keep_in_memory)
 
     def commit_staged(self, staged: "Staged") -> str:
         """Put finished staged bytes in place under their sha256 (the same bytes may already be there)."""
         staged.close()
+        if staged.path is None:
+            return self.put_bytes(staged.content())  # writes nothing when these bytes are stored already
         self._commit(str(staged.path), staged.sha256)
         return staged.sha256
 
@@ -100,16 +103,18 @@ class BlobStore:
 
 
 class Staged:
-    """Bytes received in pieces into a temporary file of the store: counted and hashed as they arrive,
-    and no longer written past `max_bytes` (only `oversized` says so), so nothing is held in memory."""
+    """Bytes received in pieces: counted and hashed as they arrive, no longer kept past `max_bytes`
+    (only `oversized` says so). The first `keep_in_memory` bytes stay in memory; beyond them
+    everything goes to a temporary file of the store (opening a file per small result archive
+    was the largest cost of a report on some filesystems)."""
 
-    def __init__(self, root: Path, max_bytes: int):
-        fd, path = tempfile.mkstemp(dir=root, prefix=".upload-")
-        self.path = Path(path)
-        self.max_bytes = max_bytes
+    def __init__(self, root: Path, max_bytes: int, keep_in_memory: int = 0):
+        self.root, self.max_bytes, self.keep_in_memory = root, max_bytes, keep_in_memory
+        self.path: Path | None = None  # the temporary file, once the bytes outgrew memory
         self.size = 0
         self.oversized = False
-        self._file = os.fdopen(fd, "wb")
+        self._memory = bytearray()
+        self._file = None
         self._digest = hashlib.sha256()
 
     def write(self, data: bytes) -> None:
@@ -118,19 +123,39 @@ class Staged:
             return
         if self.size > self.max_bytes:
             self.oversized = True
-            self._file.truncate(0)
+            self._memory = bytearray()
+            if self._file is not None:
+                self._file.truncate(0)
             return
         self._digest.update(data)
+        if self._file is None and self.size <= self.keep_in_memory:
+            self._memory += data
+            return
+        if self._file is None:
+            fd, path = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+            self.path, self._file = Path(path), os.fdopen(fd, "wb")
+            self._file.write(self._memory)
+            self._memory = bytearray()
         self._file.write(data)
+
+    @property
+    def in_memory(self) -> int:
+        return len(self._memory)
+
+    def content(self) -> bytes | Path:
+        """The bytes themselves while they are in memory, else the file holding them."""
+        return self.path if self.path is not None else bytes(self._memory)
 
     @property
     def sha256(self) -> str:
         return self._digest.hexdigest()
 
     def close(self) -> None:
-        if not self._file.closed:
+        if self._file is not None and not self._file.closed:
             self._file.close()
 
     def discard(self) -> None:
         self.close()
-        self.path.unlink(missing_ok=True)
+        self._memory = bytearray()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

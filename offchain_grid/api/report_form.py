@@ -30,6 +30,12 @@ OPENAPI_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 }}}}}
 
 
+# Small archives (a few KB each) stay in memory, up to this much per report: a file per archive
+# cost more than the rest of the report. The total stays bounded per request.
+KEEP_IN_MEMORY = 64 * 1024
+MEMORY_PER_REPORT = 1024 * 1024
+
+
 class MalformedForm(GridError):
     status_code = 400
 
@@ -47,6 +53,7 @@ class ReportForm:
         self._header_bytes = 0
         self._current: Staged | bytearray | None = None
         self._has_report = False
+        self._memory_left = MEMORY_PER_REPORT  # archives kept in memory, in all
 
     async def read(self, request: Request) -> bytes:
         """The JSON part's bytes, once every part is on disk."""
@@ -107,7 +114,8 @@ class ReportForm:
         if b"filename" in options:
             if name in self.archives or name == REPORT_PART:
                 raise InvalidInput(f"the report holds two parts named {name[:80]!r}")
-            self._current = self.archives[name] = self.store.stage(self.max_archive_bytes)
+            self._current = self.archives[name] = self.store.stage(self.max_archive_bytes,
+                                                                   min(KEEP_IN_MEMORY, self._memory_left))
         elif name == REPORT_PART and not self._has_report:
             self._has_report = True
             self._current = self._json
@@ -125,4 +133,5 @@ class ReportForm:
     def _end(self) -> None:
         if isinstance(self._current, Staged):
             self._current.close()
+            self._memory_left -= self._current.in_memory
         self._current = None

@@ -118,7 +118,7 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
         raise Rejected(f"archive sha256 {digest} differs from the announced digest")
     try:
         archive.close()
-        check_result_archive(archive.path)
+        check_result_archive(archive.content())
     except GridError as exc:
         raise Rejected(str(exc)) from None
     callback = bytes.fromhex(up.callback_data[2:])

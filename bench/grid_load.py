@@ -98,7 +98,8 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         scheduler = subprocess.Popen([*python, "scheduler", "--port", str(port), "--db", url, "--data-dir",
-                                      str(tmp / "blobs"), "--log-level", "warning"], stderr=subprocess.DEVNULL)
+                                      str(tmp / "blobs"), "--log-level", "warning"],
+                                     stderr=open(tmp / "scheduler.log", "ab"))
         wait_healthy(base, scheduler)
         sched = psutil.Process(scheduler.pid)
         rss_idle = sched.memory_info().rss

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from ..errors import Forbidden, Unauthorized
@@ -16,13 +18,40 @@ from ..scheduler.workers import worker_by_session
 from ..storage import BlobStore
 
 
-def get_session(request: Request) -> Iterator[Session]:
+@asynccontextmanager
+async def _turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, requests wait for the database here, in the event loop, one at a time.
+
+    Waiting for the writer lock in a worker thread instead let 40 waiting requests take every
+    thread of the pool while the request holding the lock needed one more to run its handler:
+    with more than 40 workers calling at once, the scheduler stopped answering.
+    """
+    gate = request.app.state.db_gate
+    if gate is None:
+        yield
+        return
+    async with gate:
+        yield
+
+
+async def database_turn(request: Request) -> AsyncIterator[None]:
+    async with _turn(request):
+        yield
+
+
+def get_session(request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]) -> Iterator[Session]:
     with request.app.state.db_lock, Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
-def in_session(request: Request, work):
-    """`work(session)` in a session of its own, for handlers that read their body before using the database."""
+async def in_session(request: Request, work):
+    """`work(session)` in a worker thread and a session of its own, for handlers that read their body
+    before using the database."""
+    async with _turn(request):
+        return await run_in_threadpool(_in_session, request, work)
+
+
+def _in_session(request: Request, work):
     with request.app.state.db_lock, Session(request.app.state.engine, expire_on_commit=False) as session:
         return work(session)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.db_lock = writer_lock(app.state.engine)
+    app.state.db_gate = asyncio.Semaphore(1) if app.state.engine.dialect.name == "sqlite" else None
     app.state.store = BlobStore(settings.data_dir)
     for module in (users, addresses, apps, datas, jobs, workers, worker_protocol):
         app.include_router(module.router, prefix=API_PREFIX)

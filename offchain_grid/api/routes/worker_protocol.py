@@ -4,7 +4,6 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import ValidationError
@@ -73,7 +72,7 @@ async def reports(request: Request):
     `archive` field names. Archives stream to disk as they arrive; the database is used only to
     authenticate first and to count the votes at the end."""
     app = request.app
-    worker_id = await run_in_threadpool(in_session, request, lambda s: worker_by_session(s, bearer(request)).id)
+    worker_id = await in_session(request, lambda s: worker_by_session(s, bearer(request)).id)
     form = ReportForm(app.state.store, app.state.settings.max_result_bytes)
     try:
         text = await form.read(request)
@@ -81,7 +80,7 @@ async def reports(request: Request):
             batch = ReportBatch.model_validate_json(text)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-        outcome = await run_in_threadpool(in_session, request, lambda session: collector.receive(
+        outcome = await in_session(request, lambda session: collector.receive(
             session, app.state.store, app.state.settings, session.get(Worker, worker_id), batch, form.archives))
     finally:
         form.discard()

@@ -321,6 +321,18 @@ def exit_code_of(head: bytes) -> int | None:
         return None
 
 
+def stderr_start(head: bytes) -> bytes:
+    """The first bytes of the app's stderr, from the first bytes of a result archive (`stderr`
+    comes second, after the two blocks of `exit_code`); what `head` holds of it."""
+    try:
+        info = tarfile.TarInfo.frombuf(head[2 * tarfile.BLOCKSIZE:3 * tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
+    except tarfile.TarError:
+        return b""
+    if info.name != "stderr":
+        return b""
+    return head[3 * tarfile.BLOCKSIZE:3 * tarfile.BLOCKSIZE + info.size]
+
+
 def read_member(archive: bytes, name: str) -> bytes | None:
     """One member's bytes (e.g. 'stdout'), or None if absent."""
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:

@@ -119,6 +119,14 @@ class GridClient:
     def job(self, uid: str) -> dict:
         return self.get(f"/jobs/{uid}")
 
+    def lookup(self, external_ids: list[str], chunk: int = 10_000) -> list[dict]:
+        """Your jobs with these external ids (JobProgress views), a request per `chunk` ids;
+        ids you never used are absent from the answer."""
+        found: list[dict] = []
+        for start in range(0, len(external_ids), chunk):
+            found += self.post("/jobs/lookup", {"external_ids": list(external_ids[start:start + chunk])})
+        return found
+
     def result_archive(self, uid: str) -> bytes:
         return self.request("GET", f"/jobs/{uid}/result").content
 

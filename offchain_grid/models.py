@@ -227,6 +227,37 @@ class JobPublic(SQLModel):
     waiting: str | None = None  # while PENDING: why no connected worker can run it (None when one can)
 
 
+class JobLookup(SQLModel):
+    """`POST /jobs/lookup`: your jobs with these external ids, in one request."""
+
+    external_ids: conlist(Annotated[Text, Field(min_length=1, max_length=200)], min_length=1, max_length=10_000)
+
+
+class ResultOutcome(SQLModel):
+    """One distinct result of a job as the app left it, read from the head of its archive."""
+
+    result_digest: str  # 0x-hex sha256 of the result archive
+    exit_code: int | None  # None when the archive is no longer stored
+    stderr: str  # its first bytes (at most 200), decoded
+
+
+class JobProgress(SQLModel):
+    """A job as a follower of many jobs needs it: where it stands, how its votes stand, and once
+    it completed, the agreed result with its signatures (`POST /jobs/lookup`)."""
+
+    uid: str
+    external_id: str | None
+    status: str
+    error: str | None
+    replication: int
+    votes: int  # signed results received, outvoted ones included
+    agreeing: int  # the largest number of them that are identical
+    # each distinct result's exit code, once the job completed or its votes disagree (votes >=
+    # replication > agreeing): enough to tell an app that fails everywhere from one that cannot agree
+    outcomes: list[ResultOutcome]
+    result: ResultPublic | None  # COMPLETED: the agreed result, its signatures and the dissents
+
+
 # ---------------------------------------------------------------- workers and replicates
 
 

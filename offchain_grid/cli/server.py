@@ -200,14 +200,16 @@ def admin():
 @click.argument("name")
 @click.option("--admin", "is_admin", is_flag=True, help="Give the user admin rights.")
 @click.option("--token", help="Use this token (16+ characters) instead of a random one.")
+@click.option("--exist-ok", is_flag=True, help="If the user exists, keep it and give it this token.")
 @click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, help="SQLAlchemy database URL.")
 @grid_errors
-def create_user(name, is_admin, token, db_url):
+def create_user(name, is_admin, token, exist_ok, db_url):
     """Create a user and print its API token (stored hashed: it is shown only now).
 
     \b
     Example:
         xw admin create-user alice --admin --db sqlite:///grid.db
+        xw admin create-user oracle --admin --token "$(cat oracle.token)" --exist-ok   # the same, run again
     """
     from sqlmodel import Session
 
@@ -216,7 +218,7 @@ def create_user(name, is_admin, token, db_url):
 
     engine = make_engine(db_url)
     with Session(engine) as session:
-        _user, token = create(session, name=name, is_admin=is_admin, token=token)
+        _user, token = create(session, name=name, is_admin=is_admin, token=token, exist_ok=exist_ok)
     engine.dispose()
     click.echo(token)
 

@@ -17,7 +17,7 @@ from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore, Staged
 from .blobs import hold_for_storing
 from .discard import discard_blacklisted
-from .lifecycle import blacklist, lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
+from .lifecycle import blacklist, count_votes, lock_jobs, lock_workers, move_replicate, replicates_by_job
 from .matching import signing_target
 from .settings import Settings
 
@@ -91,7 +91,7 @@ def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker
     if worker.blacklisted:  # its results no longer count; the replicate goes to another worker
         move_replicate(rep, ReplicateEvent.FAIL, "worker is blacklisted")
         session.add(rep)
-        settle(session, job, last_failure="worker is blacklisted", reps=rows.reps[job.id], workers=rows.workers,
+        count_votes(session, job, last_failure="worker is blacklisted", reps=rows.reps[job.id], workers=rows.workers,
                lost=True)
         raise Rejected(f"worker is blacklisted: {worker.blacklist_reason}")
     try:
@@ -103,7 +103,7 @@ def _accept_result(session, store: BlobStore, settings: Settings, worker: Worker
     store.commit_staged(archive)  # content-addressed: the digest is the blob's name
     move_replicate(rep, ReplicateEvent.UPLOAD)
     session.add(rep)
-    settle(session, job, reps=rows.reps[job.id], workers=rows.workers)
+    count_votes(session, job, reps=rows.reps[job.id], workers=rows.workers)
 
 
 def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: ResultUpload,
@@ -146,7 +146,7 @@ def _accept_return(session: Session, worker: Worker, rows: _Batch, report: Failu
     reason = f"given back by its worker: {report.reason}"
     move_replicate(rep, ReplicateEvent.EXPIRE, reason)
     session.add(rep)
-    settle(session, job, last_failure=reason, reps=rows.reps[job.id], workers=rows.workers, lost=True)
+    count_votes(session, job, last_failure=reason, reps=rows.reps[job.id], workers=rows.workers, lost=True)
 
 
 def _fail(session, settings: Settings, worker: Worker, rows: _Batch, rep: Replicate, job: Job, reason: str,
@@ -158,4 +158,4 @@ def _fail(session, settings: Settings, worker: Worker, rows: _Batch, rep: Replic
     elif worker.consecutive_failures >= settings.max_worker_failures:
         blacklist(worker, f"{worker.consecutive_failures} consecutive failures; last: {reason}")
     session.add_all([rep, worker])
-    settle(session, job, last_failure=reason, reps=rows.reps[job.id], workers=rows.workers)
+    count_votes(session, job, last_failure=reason, reps=rows.reps[job.id], workers=rows.workers)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from ..models import Replicate
 from ..statuses import ReplicateEvent, ReplicateStatus
-from .lifecycle import lock_jobs, lock_workers, move_replicate, replicates_by_job, settle
+from .lifecycle import count_votes, lock_jobs, lock_workers, move_replicate, replicates_by_job
 
 IN_PLAY = [ReplicateStatus.RUNNING.value, ReplicateStatus.DONE.value]
 
@@ -34,7 +34,7 @@ def discard_blacklisted(session: Session, worker_ids: set[int]) -> int:
             session.add(rep)
         if mine:
             discarded += len(mine)
-            settle(session, job, last_failure="a worker was blacklisted", reps=reps[job_id], workers=workers,
+            count_votes(session, job, last_failure="a worker was blacklisted", reps=reps[job_id], workers=workers,
                    lost=True)
     session.commit()
     return discarded

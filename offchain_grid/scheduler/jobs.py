@@ -1,13 +1,15 @@
-"""Job submission (idempotent by external id), views, and abort."""
+"""Job submission (idempotent by external id), views, lookups by external id, and abort."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from ..errors import InvalidInput, NotFound
-from ..models import (App, Data, DissentPublic, Job, JobCreate, JobPublic, JobRef, Replicate, ReplicatePublic,
-                      ResultPublic, SignaturePublic, User, Worker, new_uid, now)
+from ..archive import exit_code_of, stderr_start
+from ..errors import GridError, InvalidInput, NotFound
+from ..models import (App, Data, DissentPublic, Job, JobCreate, JobProgress, JobPublic, JobRef, Replicate,
+                      ReplicatePublic, ResultOutcome, ResultPublic, SignaturePublic, User, Worker, new_uid, now)
+from ..storage import BlobStore
 from ..statuses import JobEvent, JobStatus, ReplicateStatus
 from .access import may_read, require_change
 from .apps import lookup_app
@@ -120,30 +122,86 @@ def abort_job(session: Session, user: User, uid: str) -> Job:
 def job_public(session: Session, jobs: list[Job]) -> list[JobPublic]:
     owners = user_names(session, {j.owner_id for j in jobs})
     data_uids = _data_uids(session, {i for j in jobs for i in j.data_ids})
-    done = [j for j in jobs if j.result_digest]
-    signed = _signed_replicates(session, [j.id for j in done])
+    results = _results(session, jobs)
     waiting = _waiting(session, [j for j in jobs if j.status == JobStatus.PENDING.value])
+    return [JobPublic(
+        uid=job.uid, app=job.app_name, owner=owners.get(job.owner_id, ""), args=job.args,
+        data=[data_uids.get(i, "") for i in job.data_ids], status=job.status, error=job.error,
+        replication=job.replication, max_wall_seconds=job.max_wall_seconds, max_retries=job.max_retries,
+        retries_used=job.retries_used, max_lost=job.max_lost, lost_used=job.lost_used, deadline=job.deadline,
+        external_id=job.external_id, onchain=job.onchain, created_at=job.created_at, completed_at=job.completed_at,
+        result=results.get(job.id), waiting=waiting.get(job.id)) for job in jobs]
+
+
+def lookup_jobs(session: Session, store: BlobStore, owner: User, external_ids: list[str]) -> list[JobProgress]:
+    """The owner's own jobs with these external ids, in one answer; unknown ids are left out.
+    Only the owner's: an external id names a job among its owner's jobs (admins included), so
+    no other user can answer for someone's external id."""
+    jobs: list[Job] = []
+    wanted = sorted(set(external_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        jobs += session.exec(select(Job).where(Job.owner_id == owner.id,
+                                               Job.external_id.in_(wanted[start:start + _IN_CHUNK]))).all()
+    groups = _vote_groups(session, [j.id for j in jobs])
+    results = _results(session, [j for j in jobs if j.status == JobStatus.COMPLETED.value])
     views = []
     for job in jobs:
-        result = None
-        if job.result_digest:
-            reps = signed.get(job.id, [])
-            result = ResultPublic(
-                digest=job.result_digest,
-                callback_data="0x" + (job.callback_data or b"").hex(),
-                callback_data_hash=job.callback_data_hash,
-                signatures=[SignaturePublic(worker=a, signature=r.signature)
-                            for r, a in reps if r.status == ReplicateStatus.VALID.value],
-                dissents=[DissentPublic(worker=a, digest=r.digest, callback_data_hash=r.callback_data_hash,
-                                        signature=r.signature)
-                          for r, a in reps if r.status == ReplicateStatus.INVALID.value])
-        views.append(JobPublic(
-            uid=job.uid, app=job.app_name, owner=owners.get(job.owner_id, ""), args=job.args,
-            data=[data_uids.get(i, "") for i in job.data_ids], status=job.status, error=job.error,
-            replication=job.replication, max_wall_seconds=job.max_wall_seconds, max_retries=job.max_retries,
-            retries_used=job.retries_used, max_lost=job.max_lost, lost_used=job.lost_used, deadline=job.deadline, external_id=job.external_id, onchain=job.onchain,
-            created_at=job.created_at, completed_at=job.completed_at, result=result, waiting=waiting.get(job.id)))
+        counts = groups.get(job.id, {})
+        votes, agreeing = sum(counts.values()), max(counts.values(), default=0)
+        split = votes >= job.replication > agreeing
+        digests = sorted({digest for digest, _ in counts})[:_MAX_OUTCOMES] if split or job.id in results else []
+        views.append(JobProgress(uid=job.uid, external_id=job.external_id, status=job.status, error=job.error,
+                                 replication=job.replication, votes=votes, agreeing=agreeing,
+                                 outcomes=[_outcome(store, digest) for digest in digests], result=results.get(job.id)))
     return views
+
+
+_IN_CHUNK = 500  # ids per IN (...) list: far below SQLite's limit on bound parameters
+_MAX_OUTCOMES = 8  # distinct results described per job
+_STDERR_SHOWN = 200  # bytes of each result's stderr
+
+
+def _vote_groups(session: Session, job_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """{job id: {(result digest, callback data hash): signed results for it}}, counted or not yet."""
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    voted = [ReplicateStatus.DONE.value, ReplicateStatus.VALID.value, ReplicateStatus.INVALID.value]
+    for start in range(0, len(job_ids), _IN_CHUNK):
+        rows = session.exec(select(Replicate.job_id, Replicate.digest, Replicate.callback_data_hash, func.count())
+                            .where(Replicate.job_id.in_(job_ids[start:start + _IN_CHUNK]), Replicate.status.in_(voted))
+                            .group_by(Replicate.job_id, Replicate.digest, Replicate.callback_data_hash))
+        for job_id, digest, callback_hash, count in rows:
+            out.setdefault(job_id, {})[(digest, callback_hash)] = count
+    return out
+
+
+def _outcome(store: BlobStore, digest: str) -> ResultOutcome:
+    """Exit code and first stderr bytes of a stored result archive."""
+    try:
+        with open(store.path(digest), "rb") as archive:
+            head = archive.read(3 * 512 + _STDERR_SHOWN)
+    except (OSError, GridError):
+        return ResultOutcome(result_digest=digest, exit_code=None, stderr="")
+    return ResultOutcome(result_digest=digest, exit_code=exit_code_of(head),
+                         stderr=stderr_start(head)[:_STDERR_SHOWN].decode("utf-8", errors="replace"))
+
+
+def _results(session: Session, jobs: list[Job]) -> dict[int, ResultPublic]:
+    """The agreed result of each job that has one, with its signatures and dissents."""
+    done = [j for j in jobs if j.result_digest]
+    signed = _signed_replicates(session, [j.id for j in done])
+    results = {}
+    for job in done:
+        reps = signed.get(job.id, [])
+        results[job.id] = ResultPublic(
+            digest=job.result_digest,
+            callback_data="0x" + (job.callback_data or b"").hex(),
+            callback_data_hash=job.callback_data_hash,
+            signatures=[SignaturePublic(worker=a, signature=r.signature)
+                        for r, a in reps if r.status == ReplicateStatus.VALID.value],
+            dissents=[DissentPublic(worker=a, digest=r.digest, callback_data_hash=r.callback_data_hash,
+                                    signature=r.signature)
+                      for r, a in reps if r.status == ReplicateStatus.INVALID.value])
+    return results
 
 
 def _waiting(session: Session, pending: list[Job]) -> dict[int, str]:
@@ -156,7 +214,8 @@ def _waiting(session: Session, pending: list[Job]) -> dict[int, str]:
     return {j.id: reasons[j.app_id] for j in pending if reasons.get(j.app_id)}
 
 
-def replicates_of(session: Session, job: Job) -> list[ReplicatePublic]:
+def replicate_views(session: Session, job: Job) -> list[ReplicatePublic]:
+    """Every replicate of the job as the API shows it (lifecycle.replicates_of gives the rows)."""
     rows = session.exec(select(Replicate, Worker.address).join(Worker, Worker.id == Replicate.worker_id, isouter=True)
                         .where(Replicate.job_id == job.id).order_by(Replicate.id))
     return [ReplicatePublic(**rep.model_dump(exclude={"callback_data"}), worker=address) for rep, address in rows]

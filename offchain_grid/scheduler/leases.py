@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from ..models import Job, Replicate, Worker, now
 from ..statuses import JobEvent, JobStatus, ReplicateEvent, ReplicateStatus
-from .lifecycle import FINAL_JOB, VOTED, finish, lock_jobs, move_replicate, replicates_by_job, settle
+from .lifecycle import FINAL_JOB, VOTED, count_votes, finish, lock_jobs, move_replicate, replicates_by_job
 from .settings import Settings
 
 EXPIRED = "lease expired: the worker stopped sending alive signals"
@@ -26,7 +26,7 @@ def sweep(session: Session, settings: Settings) -> dict:
     lost = release(session, set(session.exec(expired.distinct()).all()),
                    lambda rep: rep.status == RUNNING and rep.lease_expires is not None and rep.lease_expires < t,
                    EXPIRED)
-    counted = settle_quorums(session)
+    counted = count_stalled_quorums(session)
     session.exec(update(Worker).where(Worker.last_alive < t - settings.alive_timeout, Worker.status == "ALIVE")
                  .values(status="LOST"))
     session.commit()
@@ -55,13 +55,13 @@ def release(session: Session, job_ids: set[int], which, reason: str) -> int:
             move_replicate(rep, ReplicateEvent.EXPIRE, reason)
             session.add(rep)
         if gone:
-            settle(session, job, last_failure=reason, reps=reps[job_id], lost=True)
+            count_votes(session, job, last_failure=reason, reps=reps[job_id], lost=True)
             count += len(gone)
     session.commit()
     return count
 
 
-def settle_quorums(session: Session) -> int:
+def count_stalled_quorums(session: Session) -> int:
     """Complete unfinished jobs whose signed results already agree in quorum; how many.
 
     The collector counts votes as they arrive; this catches any job a failed request or a
@@ -78,7 +78,7 @@ def settle_quorums(session: Session) -> int:
     reps = replicates_by_job(session, jobs)
     done = 0
     for job_id, job in jobs.items():
-        settle(session, job, reps=reps[job_id])
+        count_votes(session, job, reps=reps[job_id])
         done += job.status in FINAL_JOB
     session.commit()
     return done

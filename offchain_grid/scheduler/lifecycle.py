@@ -100,8 +100,8 @@ def finish(session: Session, job: Job, event: JobEvent, reason: str | None, reps
     session.add(job)
 
 
-def settle(session: Session, job: Job, last_failure: str | None = None, reps: list[Replicate] | None = None,
-           workers: dict[int, Worker] | None = None, lost: bool = False) -> None:
+def count_votes(session: Session, job: Job, last_failure: str | None = None, reps: list[Replicate] | None = None,
+                workers: dict[int, Worker] | None = None, lost: bool = False) -> None:
     """Count votes; complete the job, add replicates, or give up. Caller holds the job's lock and commits.
 
     Replacements for replicates lost with their worker (`lost`) draw on the job's `max_lost`

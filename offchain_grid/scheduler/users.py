@@ -9,19 +9,25 @@ from ..models import User
 from ..security import hash_token, new_token
 
 
-def create_user(session: Session, *, name: str, is_admin: bool = False, token: str | None = None) -> tuple[User, str]:
-    """New user and its API token (returned once: only its hash is stored)."""
+def create_user(session: Session, *, name: str, is_admin: bool = False, token: str | None = None,
+                exist_ok: bool = False) -> tuple[User, str]:
+    """New user and its API token (returned once: only its hash is stored). With `exist_ok`, a
+    user of that name is kept and given the token (and admin rights if asked): run twice with
+    the same token, it leaves the same account, as a service that restarts needs."""
     name = name.strip()
     if not name or len(name) > 64:
         raise InvalidInput("user name must be 1 to 64 characters")
     if token is not None and len(token) < 16:
         raise InvalidInput("a chosen token must be at least 16 characters long")
-    if session.exec(select(User).where(User.name == name)).first():
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is not None and not exist_ok:
         raise Conflict(f"user {name!r} already exists")
     token = token or new_token()
-    if session.exec(select(User).where(User.token_hash == hash_token(token))).first():
+    holder = session.exec(select(User).where(User.token_hash == hash_token(token))).first()
+    if holder is not None and holder is not user:
         raise Conflict("that token is already in use")
-    user = User(name=name, is_admin=is_admin, token_hash=hash_token(token))
+    user = user or User(name=name)
+    user.is_admin, user.token_hash = user.is_admin or is_admin, hash_token(token)
     session.add(user)
     session.commit()
     session.refresh(user)

@@ -40,6 +40,15 @@ def test_admin_create_user_prints_token_and_refuses_duplicates(db_url):
     assert again.stderr.strip() == "Error: user 'carol' already exists"
 
 
+def test_admin_create_user_exist_ok_is_idempotent(sqlite_url):
+    token = "t" * 32
+    for _ in range(2):  # a service that restarts runs it again with the token it kept
+        done = xw("admin", "create-user", "oracle", "--admin", "--token", token, "--exist-ok", "--db", sqlite_url)
+        assert done.returncode == 0 and done.stdout.strip() == token
+    taken = xw("admin", "create-user", "dave", "--token", token, "--exist-ok", "--db", sqlite_url)
+    assert taken.returncode == 1 and taken.stderr.strip() == "Error: that token is already in use"
+
+
 def test_verbs_end_to_end(run, grid, tmp_path):
     grid.worker(0)
     app_uid = run("sendapp", "DEPLOYABLE", "X86_64", "linux", "/bin/cat").stdout.strip()

@@ -94,7 +94,7 @@ def test_expired_lease_returns_the_replicate_to_the_queue(db):
     assert matching.pull(session, short, workers[1], 1, set()) == []  # nothing pending meanwhile
     leases.grant_restart_grace(session, short)  # renews to "now - 1": already expired
     assert leases.sweep(session, short)["lost"] == 1
-    statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+    statuses = [r.status for r in jobs.replicate_views(session, jobs.find_job(session, owner, ref.uid))]
     assert statuses == ["LOST", "PENDING"]
     assert jobs.find_job(session, owner, ref.uid).status == "PENDING"
     [again] = matching.pull(session, settings, workers[1], 1, set())
@@ -111,7 +111,7 @@ def test_results_of_a_blacklisted_worker_do_not_count(db, tmp_path):
     upload = sign_result(assignment, pack_result(b"x", b"", 0, None), b"", KEYS[0])
     outcome = collector.receive(session, store, settings, workers[0], *report_of(store, upload))
     assert outcome["accepted"] == [] and "blacklisted" in outcome["rejected"][0]["reason"]
-    statuses = [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+    statuses = [r.status for r in jobs.replicate_views(session, jobs.find_job(session, owner, ref.uid))]
     assert statuses == ["FAILED", "PENDING"]
     assert matching.pull(session, settings, workers[0], 1, set()) == []
 
@@ -142,7 +142,7 @@ def test_a_worker_logging_in_afresh_gives_back_its_leases_at_once(db):
     held = matching.pull(session, settings, workers[0], 2, set())
     kept = held[0]["replicate"]
     assert leases.release_on_login(session, workers[0], [kept]) == 1  # the other one died with the old process
-    by_job = {ref.uid: [r.status for r in jobs.replicates_of(session, jobs.find_job(session, owner, ref.uid))]
+    by_job = {ref.uid: [r.status for r in jobs.replicate_views(session, jobs.find_job(session, owner, ref.uid))]
               for ref in refs}
     assert by_job[held[0]["job"]] == ["RUNNING"]
     assert by_job[held[1]["job"]] == ["LOST", "PENDING"]

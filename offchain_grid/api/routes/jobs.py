@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
-from ...models import JobBatchCreate, JobCreate, JobPublic, JobRef, ReplicatePublic
+from ...models import JobBatchCreate, JobCreate, JobLookup, JobProgress, JobPublic, JobRef, ReplicatePublic
 from ...scheduler import jobs
 from ..deps import SessionDep, StoreDep, UserDep
 
@@ -24,6 +24,13 @@ def submit_job(body: JobCreate, session: SessionDep, user: UserDep, response: Re
 def submit_batch(body: JobBatchCreate, session: SessionDep, user: UserDep):
     """Submit many jobs in one request and one transaction (all or nothing); a reference per job."""
     return jobs.submit_jobs(session, user, body.jobs)
+
+
+@router.post("/lookup", response_model=list[JobProgress])
+def lookup_jobs(body: JobLookup, session: SessionDep, store: StoreDep, user: UserDep):
+    """Your jobs with these external ids, as one follows many at once: status, votes, and the
+    agreed result once completed. Ids you never used are left out of the answer."""
+    return jobs.lookup_jobs(session, store, user, body.external_ids)
 
 
 @router.get("", response_model=list[JobPublic])
@@ -48,7 +55,7 @@ def read_job(uid: str, session: SessionDep, user: UserDep):
 @router.get("/{uid}/replicates", response_model=list[ReplicatePublic])
 def read_replicates(uid: str, session: SessionDep, user: UserDep):
     """Every copy handed out for this job, with its worker, vote and fate."""
-    return jobs.replicates_of(session, jobs.find_job(session, user, uid))
+    return jobs.replicate_views(session, jobs.find_job(session, user, uid))
 
 
 @router.post("/{uid}/abort", response_model=JobPublic)

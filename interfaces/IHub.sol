@@ -5,10 +5,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IHubErrors} from "./IHubErrors.sol";
 import {IHubEvents} from "./IHubEvents.sol";
 import {IHubRegistry} from "./IHubRegistry.sol";
+import {IHubMarket} from "./IHubMarket.sol";
 
 /// @title IHub
 /// @notice What a requester, a dapp's Task contract, an oracle and the parties call on the Hub.
-interface IHub is IHubRegistry, IHubErrors, IHubEvents {
+interface IHub is IHubRegistry, IHubMarket, IHubErrors, IHubEvents {
     /// @notice The RLC token every price, stake and payment is in.
     function rlc() external view returns (IERC20);
 

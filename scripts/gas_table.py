@@ -15,7 +15,9 @@ from eth_account import Account
 from eth_utils import keccak
 
 from offchain_grid.contribution import callback_data_hash, hub_domain, sign_contribution
+from oracle.devchain import dev_keys
 from oracle.hub import compact_signature, dapp_spec
+from scripts import gas_market
 
 RLC_UNIT = 10**9
 APP_PRICE, POOL_PRICE = 3 * RLC_UNIT, 10 * RLC_UNIT
@@ -50,7 +52,8 @@ def main():
         ("trust 3, the same callback contract", *_twice(world, lambda w: _marginal(w, 3))),
         ("trust 1, a callback contract of its own per task", *_twice(world, lambda w: _marginal(w, 1, True))),
     ]
-    text = _render(rows, batches)
+    market = gas_market.measure(world, _twice, lambda w, trust, request: _finalize(w, trust, request))
+    text = _render(rows, batches) + "\n".join(gas_market.render(market))
     OUTPUT.write_text(text)
     print(text)
 
@@ -78,8 +81,11 @@ def _deploy():
     store = ValueStore.deploy({"from": deployer})
     stores = [ValueStore.deploy({"from": deployer}) for _ in range(BATCH)]
     vanity = VanityAddress.deploy(hub, app, pool, 1, 200_000, {"from": deployer})
+    keys = {a.address: a.key for a in dev_keys()}
     return dict(rlc=rlc, hub=hub, app=app, pool=pool, oracle=oracle, user=user, workers=workers,
-                store=store, stores=stores, vanity=vanity)
+                store=store, stores=stores, vanity=vanity, app_owner=app_owner, app_price=APP_PRICE,
+                pool_price=POOL_PRICE, callback_gas_price=CALLBACK_GAS_PRICE, callback_gas=CALLBACK_GAS,
+                keys={"app": keys[app_owner.address], "pool": keys[pool_owner.address], "user": keys[user.address]})
 
 
 def _twice(world, measure):

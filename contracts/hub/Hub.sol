@@ -2,12 +2,15 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IHub} from "../../interfaces/IHub.sol";
 import {IHubRegistry} from "../../interfaces/IHubRegistry.sol";
+import {IHubMarket} from "../../interfaces/IHubMarket.sol";
 import {IApprovalReceiver} from "../../interfaces/IApprovalReceiver.sol";
 import {ITaskPayer} from "../../interfaces/ITaskPayer.sol";
 import {HubState} from "./HubState.sol";
 import {HubRegistry} from "./HubRegistry.sol";
+import {HubMarket, APPROVED_PAYER_SLOT} from "./HubMarket.sol";
 import {Requests} from "./Requests.sol";
 import {Settlement} from "./Settlement.sol";
 
@@ -27,9 +30,12 @@ contract Hub is IHub, IApprovalReceiver, Requests, Settlement {
 
     /// @notice The parties' half of this Hub (see HubRegistry).
     address public immutable i_registry;
+    /// @notice The market half of this Hub: signed orders matched (see HubMarket).
+    address public immutable i_market;
 
     constructor(IERC20 rlcToken) HubState(rlcToken) {
         i_registry = address(new HubRegistry(rlcToken));
+        i_market = address(new HubMarket(rlcToken));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -45,9 +51,19 @@ contract Hub is IHub, IApprovalReceiver, Requests, Settlement {
     }
 
     /// @notice RLC's `approveAndCall` lands here: `data` is an ABI-encoded TaskSpec and `from`
-    /// becomes the requester, who pays by the allowance it just gave, in this same call.
+    /// becomes the requester, who pays by the allowance it just gave, in this same call. Or
+    /// `data` is a whole `matchOrders` call, whose requester `from` must be, paying likewise.
     function receiveApproval(address from, uint256, address token, bytes calldata data) external nonReentrant {
         if (msg.sender != address(i_rlc) || token != address(i_rlc)) revert UnsupportedToken(msg.sender);
+        if (data.length >= 4 && bytes4(data[:4]) == IHubMarket.matchOrders.selector) {
+            // the payer rides to the market half in transient storage, which matchOrders clears
+            bytes32 slot = APPROVED_PAYER_SLOT;
+            assembly ("memory-safe") {
+                tstore(slot, from)
+            }
+            Address.functionDelegateCall(i_market, data);
+            return;
+        }
         TaskSpec memory spec = abi.decode(data, (TaskSpec));
         TaskRequest memory request = _resolve(from, spec);
         _openTask(request, spec.params);
@@ -238,6 +254,33 @@ contract Hub is IHub, IApprovalReceiver, Requests, Settlement {
     /// @inheritdoc IHubRegistry
     function slashSignedAfterLeaving(TaskRequest calldata, Contribution calldata) external {
         _delegate();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                    THE MARKET HALF, RUN BY THE MARKET
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IHubMarket
+    /// @dev The reentrancy guard is held here, around the market half, as for approveAndCall.
+    function matchOrders(
+        AppOrder calldata,
+        DatasetOrder calldata,
+        PoolOrder calldata,
+        RequestOrder calldata,
+        Signatures calldata
+    ) external nonReentrant returns (bytes32) {
+        return abi.decode(Address.functionDelegateCall(i_market, msg.data), (bytes32));
+    }
+
+    /// @inheritdoc IHubMarket
+    function cancelOrders(bytes32[] calldata) external {
+        Address.functionDelegateCall(i_market, msg.data);
+    }
+
+    /// @inheritdoc IHubMarket
+    function orderUse(address signer, bytes32 orderHash) external view returns (uint256 consumed, bool cancelled) {
+        uint256 used = s_orderUse[_orderKey(signer, orderHash)];
+        return (used & ~ORDER_CANCELLED, used & ORDER_CANCELLED != 0);
     }
 
     /// @dev Runs this call's function in the registry on this Hub's storage, and returns (or

@@ -26,6 +26,8 @@ abstract contract HubState is ReentrancyGuardTransient, EIP712, IHubTypes, IHubE
     bytes32 public constant CONTRIBUTION_TYPEHASH =
         keccak256("Contribution(bytes32 taskId,bytes32 resultDigest,bytes32 callbackDataHash)");
     uint16 public constant MAX_OWNER_FEE_BPS = 10_000;
+    // the flag a cancelled order's use count carries: above any volume, so it can never match again
+    uint256 internal constant ORDER_CANCELLED = 1 << 255;
     // the ABI encoding of a TaskRequest: 22 static fields of one word each
     uint256 internal constant REQUEST_SIZE = 22 * 32;
 
@@ -51,6 +53,10 @@ abstract contract HubState is ReentrancyGuardTransient, EIP712, IHubTypes, IHubE
     mapping(address worker => Worker) public s_workers;
 
     mapping(bytes32 taskId => TaskStatus) public s_tasks;
+
+    /// @dev Units of volume each signed order has opened, under `_orderKey(signer, digest)`,
+    /// with the ORDER_CANCELLED flag once its signer cancelled it (see HubMarket).
+    mapping(bytes32 signedOrder => uint256) internal s_orderUse;
 
     constructor(IERC20 rlcToken) EIP712("CumulusHub", "1") {
         if (address(rlcToken) == address(0)) revert ZeroAddress();
@@ -113,6 +119,15 @@ abstract contract HubState is ReentrancyGuardTransient, EIP712, IHubTypes, IHubE
         _credit(beneficiary, record.stake);
         emit WorkerSlashed(worker, taskId, record.stake, fault, beneficiary);
         return true;
+    }
+
+    /// @dev Where an order's use is counted: an order is its EIP-712 digest and its signer.
+    function _orderKey(address signer, bytes32 orderHash) internal pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            mstore(0, signer)
+            mstore(0x20, orderHash)
+            key := keccak256(0, 0x40)
+        }
     }
 
     /// @dev Where a worker's record is stored. The record's word, as a settlement reads it

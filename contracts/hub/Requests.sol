@@ -29,8 +29,18 @@ abstract contract Requests is HubState {
     }
 
     /// @dev The request `requester` makes with `spec`, checked against the registries and limits.
-    function _resolve(address requester, TaskSpec memory spec) internal view returns (TaskRequest memory request) {
-        request = _terms(spec);
+    function _resolve(address requester, TaskSpec memory spec) internal view returns (TaskRequest memory) {
+        return _complete(requester, spec, _terms(spec));
+    }
+
+    /// @dev Completes `request`, whose parties and prices are resolved (by the registries'
+    /// standing prices, or by matched orders), with what `requester` asks in `spec`, once both
+    /// are checked against the Hub's limits and the requester's maximum price.
+    function _complete(address requester, TaskSpec memory spec, TaskRequest memory request)
+        internal
+        view
+        returns (TaskRequest memory)
+    {
         if (spec.trust == 0 || spec.trust > MAX_TRUST) revert InvalidTrust(spec.trust, MAX_TRUST);
         if (request.callbackGasLimit > MAX_CALLBACK_GAS) {
             revert CallbackGasTooHigh(request.callbackGasLimit, MAX_CALLBACK_GAS);
@@ -50,6 +60,7 @@ abstract contract Requests is HubState {
         if (spec.minStake > request.minStake) request.minStake = spec.minStake;
         request.deadline = uint64(block.timestamp) + duration;
         request.paramsHash = keccak256(spec.params);
+        return request;
     }
 
     /// @dev The parties and prices the registries give `spec` today.
@@ -74,10 +85,23 @@ abstract contract Requests is HubState {
         request.minStake = pool.minStake;
         // callback gas is paid for only when there is a callback to spend it
         request.callbackGasLimit = spec.callback == address(0) ? 0 : spec.callbackGasLimit;
-        uint256 replicas = uint256(pool.price) * spec.trust;
-        uint256 fee = replicas * pool.ownerFeeBps / MAX_OWNER_FEE_BPS;
-        request.workerPay = SafeCast.toUint64(replicas - fee);
-        request.poolFee = SafeCast.toUint64(fee + uint256(request.callbackGasLimit) * pool.callbackGasPrice);
+        (request.workerPay, request.poolFee) =
+            _poolPay(pool.price, spec.trust, pool.ownerFeeBps, request.callbackGasLimit, pool.callbackGasPrice);
+    }
+
+    /// @dev What the pool is paid for a task at `pricePerReplica` and `callbackGasPrice`: the
+    /// workers' pay for `trust` replicas less the owner's fee, and that fee plus the callback gas.
+    function _poolPay(
+        uint256 pricePerReplica,
+        uint256 trust,
+        uint16 ownerFeeBps,
+        uint256 callbackGasLimit,
+        uint256 callbackGasPrice
+    ) internal pure returns (uint64 workerPay, uint64 poolFee) {
+        uint256 replicas = pricePerReplica * trust;
+        uint256 fee = replicas * ownerFeeBps / MAX_OWNER_FEE_BPS;
+        workerPay = SafeCast.toUint64(replicas - fee);
+        poolFee = SafeCast.toUint64(fee + callbackGasLimit * callbackGasPrice);
     }
 
     /// @dev Takes a new task's `price` from `payer`: from its balance when allowed and enough,

@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from conftest import APP_PRICE, DATASET_PRICE, POOL_PRICE, RLC_UNIT, pool_config
 from helpers import err, field, price_of, request_of
-from market import (raw, use_of, app_order, dataset_order, digest, match_data, pool_order, request_order, sign, signed_match)
+from signed_orders import (raw, use_of, app_order, dataset_order, digest, match_data, pool_order, request_order, sign, signed_match)
 from orderbook import orders
 
 APP, DATASET, POOL, REQUEST = 0, 1, 2, 3  # IHubOrders.OrderKind

@@ -7,7 +7,7 @@ from eth_utils import keccak
 
 from conftest import APP_PRICE, CALLBACK_GAS_PRICE, DATASET_PRICE, MAX_DURATION, MIN_STAKE, OWNER_FEE_BPS, POOL_PRICE
 from helpers import err, field, finalize, price_of, request_of, task_id_of
-from market import (raw, use_of, app_order, as_args, dataset_order, digest, match_data, pool_order, request_order, sign,
+from signed_orders import (raw, use_of, app_order, as_args, dataset_order, digest, match_data, pool_order, request_order, sign,
                     signed_match)
 
 PRICE = APP_PRICE + POOL_PRICE  # trust 1, no callback

@@ -3,6 +3,7 @@ databases: no input may get a 5xx, and every answer must match the description (
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -64,7 +65,9 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_description(kind, request, tmp
             run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
         summary = run.stdout[-6000:]
         assert run.returncode == 0, summary + scheduler.log.read_text()[-3000:]
-        assert " passed" in summary and "failed" not in summary.split("SUMMARY")[-1], summary
+        # every generated case passed; the warnings above the summary (an operation answering only
+        # 403 to a stranger's checksum, identifiers it could not guess) describe coverage, not failures
+        assert re.search(r"^\s*(\d+) generated, \1 passed\s*$", summary, re.MULTILINE), summary
         assert scheduler.proc.poll() is None
     finally:
         scheduler.stop()

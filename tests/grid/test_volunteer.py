@@ -81,7 +81,7 @@ def test_paused_while_the_owner_works_lease_kept_then_given_back(grid, sqlite_ur
     wait_until(lambda: job_processes(worker), 30, what="the job to start")
     owner_load.start()
     wait_until(lambda: all_stopped(worker), 20, what="the job to be paused")
-    assert "the machine is in use" in worker.output()
+    wait_until(lambda: "the machine is in use" in worker.output(), 10, what="the pause to be logged")  # logged after SIGSTOP
     time.sleep(6)  # two leases' worth: alive signals keep renewing the paused replicate
     [rep] = grid.alice.get(f"/jobs/{uid}/replicates")
     assert rep["status"] == "RUNNING", job_story(grid.alice, uid, [worker])

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # this checkout's own compiler folder for py-solc-x and brownie (toolchain/register_solc.py)
 export SOLCX_BINARY_PATH := $(CURDIR)/$(VENV)/solcx
 
-.PHONY: setup test test-contracts test-slither test-grid test-oracle test-sdk demo gas bench clean
+.PHONY: setup test test-contracts test-slither test-grid test-oracle test-sdk test-market demo gas bench clean
 
 # schemathesis (the grid's API fuzz test) needs newer hypothesis and pytest than eth-brownie pins: its own venv
 FUZZ_VENV := .venv-fuzz
@@ -35,7 +35,7 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
-test: setup test-contracts test-slither test-grid test-oracle test-sdk
+test: setup test-contracts test-slither test-grid test-oracle test-sdk test-market
 
 # brownie starts its development chain (anvil) on a free port that tests/contracts/conftest.py picks
 test-contracts: setup
@@ -60,6 +60,10 @@ test-oracle: setup
 
 test-sdk: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/sdk tests/toolchain
+
+# the order book, the oracle's pool orders and the market's command line, as real processes on anvil
+test-market: setup
+	$(PY) -m pytest -p no:pytest-brownie tests/market
 
 demo: setup
 	$(PY) -m oracle.demo

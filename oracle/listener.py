@@ -74,12 +74,16 @@ class EventListener:
         if safe <= cursor:
             return Batch([], fork, cursor)
         to_block = min(safe, cursor + self.max_range)
+        return Batch(self._events(cursor + 1, to_block), fork, to_block)
+
+    def _events(self, from_block: int, to_block: int) -> list:
+        """The followed events of these blocks, decoded: the pool's requests (a listener of other
+        events overrides this; each event needs a `block_number` and a `block_hash`)."""
         logs = self.w3.eth.get_logs({
-            "address": self.hub.address, "fromBlock": cursor + 1, "toBlock": to_block,
+            "address": self.hub.address, "fromBlock": from_block, "toBlock": to_block,
             "topics": [self._topic0, None, self._pool_topic],  # topics: event, taskId, pool
         })
-        requests = [decode_task_requested(self.hub, entry) for entry in logs]
-        return Batch(requests, fork, to_block)
+        return [decode_task_requested(self.hub, entry) for entry in logs]
 
     def commit(self, session: Session, batch: Batch) -> None:
         """Moves the cursor and remembers block hashes, in the caller's transaction (so events are

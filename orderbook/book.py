@@ -1,0 +1,176 @@
+"""The book's data functions: publish a checked order, list orders by filters, withdraw one at its
+signer's word, and drop what the chain has cancelled, used up or let expire."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from eth_account import Account
+from eth_account.messages import defunct_hash_message, encode_defunct
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, delete, select
+
+from . import orders
+from .chain import ZERO, ChainView
+from .models import BookOrder, OrderPublic, Publication, Withdrawal, capped
+from .validation import Refused, check_terms, verified_signer
+
+WITHDRAWAL_WINDOW = 300  # seconds a withdrawal's `at` may be from the book's clock
+
+
+def withdrawal_message(digest: str, at: int) -> str:
+    """The text a signer signs (EIP-191) to take its order off the book."""
+    return f"Withdraw order {digest.lower()} from the Cumulus order book at {at}"
+
+
+def publish(session: Session, chain: ChainView, publication: Publication, *, max_per_signer: int) -> tuple[BookOrder, bool]:
+    """Checks and stores an order; (the order, whether it is new). An order already listed is
+    returned as it is."""
+    kind = publication.kind
+    try:
+        order = orders.parse(kind, publication.order)
+    except orders.InvalidOrder as exc:
+        raise Refused(str(exc)) from None
+    digest = "0x" + orders.digest(kind, order, chain.domain).hex()
+    existing = session.get(BookOrder, digest)
+    if existing is not None:
+        return existing, False
+    signature = orders.hex_bytes(publication.signature, "signature")
+    check_terms(kind, order, chain.now())
+    signer = verified_signer(kind, order, signature, chain)
+    consumed, cancelled = chain.order_use(signer, bytes.fromhex(digest[2:]))
+    if cancelled:
+        raise Refused(f"order {digest} was cancelled on chain by its signer", 409)
+    if consumed >= order["volume"]:
+        raise Refused(f"order {digest} is used up on chain ({consumed} of {order['volume']})", 409)
+    if kind == "request" and chain.balance(signer) < order["maxPrice"]:
+        raise Refused(f"the requester's escrow balance in the Hub is below the order's maxPrice "
+                      f"({order['maxPrice']} nRLC): a match by anyone else is paid from it")
+    held = session.exec(select(func.count()).select_from(BookOrder).where(BookOrder.signer == signer)).one()
+    if held >= max_per_signer:
+        raise Refused(f"{signer} already has {held} orders on the book, the most it takes per signer", 429)
+    row = BookOrder(digest=digest, kind=kind, signer=signer, consumed=consumed,
+                    remaining=capped(order["volume"] - consumed), expiry=capped(order["expiry"]),
+                    order_json=json.dumps(orders.to_json(kind, order)), signature="0x" + signature.hex(),
+                    **_columns(kind, order))
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row, True
+
+
+def listing(session: Session, *, now: int, kind: str | None = None, app: int | None = None,
+            dataset: int | None = None, pool: int | None = None, requester: str | None = None,
+            signer: str | None = None, max_price: int | None = None, trust: int | None = None,
+            min_remaining: int = 1, limit: int = 100, offset: int = 0) -> list[BookOrder]:
+    """Live orders that fit the filters, cheapest first (then the one expiring last).
+
+    `app`, `dataset`, `pool` and `requester` keep the orders a task with that entry could use:
+    orders for it, and orders restricted to it or to nothing. `trust` keeps pool orders offering
+    at least that trust and request orders asking exactly it."""
+    query = select(BookOrder).where(BookOrder.expiry >= now, BookOrder.remaining >= capped(min_remaining))
+    if kind:
+        query = query.where(BookOrder.kind == kind)
+    for column, value, own in ((BookOrder.app, app, "app"), (BookOrder.dataset, dataset, "dataset"),
+                               (BookOrder.pool, pool, "pool")):
+        if value is not None:
+            query = query.where(_usable(column, capped(value), own))
+    if requester is not None:
+        query = query.where(or_(BookOrder.requester == requester, BookOrder.requester == ZERO))
+    if signer is not None:
+        query = query.where(BookOrder.signer == signer)
+    if max_price is not None:
+        query = query.where(BookOrder.price <= capped(max_price))
+    if trust is not None:
+        query = query.where(or_(BookOrder.kind.in_(["app", "dataset"]),
+                                and_(BookOrder.kind == "pool", BookOrder.trust >= trust),
+                                and_(BookOrder.kind == "request", BookOrder.trust == trust)))
+    query = query.order_by(col(BookOrder.price), col(BookOrder.expiry).desc(), col(BookOrder.digest))
+    return list(session.exec(query.offset(offset).limit(limit)).all())
+
+
+def withdraw(session: Session, chain: ChainView, digest: str, withdrawal: Withdrawal) -> None:
+    """Takes an order off the book at its signer's signed word (it stays valid on chain until it
+    expires: `cancelOrders` on the Hub makes that final)."""
+    row = session.get(BookOrder, digest.lower())
+    if row is None:
+        raise Refused(f"no order {digest} on the book", 404)
+    if abs(withdrawal.at - time.time()) > WITHDRAWAL_WINDOW:
+        raise Refused(f"the withdrawal's time {withdrawal.at} is more than {WITHDRAWAL_WINDOW} s from the book's")
+    signature = orders.hex_bytes(withdrawal.signature, "signature")
+    message = encode_defunct(text=withdrawal_message(row.digest, withdrawal.at))
+    try:
+        signer = Account.recover_message(message, signature=signature)
+    except Exception:  # noqa: BLE001 - any malformed signature: perhaps a contract's
+        signer = None
+    if signer != row.signer and not chain.vouches(row.signer, defunct_hash_message(text=withdrawal_message(row.digest, withdrawal.at)), signature):
+        raise Refused(f"the withdrawal is not signed by the order's signer {row.signer}", 403)
+    session.delete(row)
+    session.commit()
+
+
+def refresh(session: Session, chain: ChainView, digests: set[str], block: int) -> int:
+    """Re-reads the use of these orders as of `block`; drops the used up and cancelled ones.
+    Returns how many were dropped."""
+    dropped = 0
+    for row in session.exec(select(BookOrder).where(col(BookOrder.digest).in_(sorted(digests)))).all():
+        consumed, cancelled = chain.order_use(row.signer, bytes.fromhex(row.digest[2:]), block)
+        volume = json.loads(row.order_json)["volume"]
+        if cancelled or consumed >= volume:
+            session.delete(row)
+            dropped += 1
+        elif row.consumed != consumed:
+            row.consumed, row.remaining = consumed, capped(volume - consumed)
+            session.add(row)
+    return dropped
+
+
+def drop_cancelled(session: Session, signer: str, digest: str) -> bool:
+    """Drops `signer`'s order `digest` after it was cancelled on chain; whether it was listed."""
+    row = session.get(BookOrder, digest.lower())
+    if row is None or row.signer != signer:
+        return False
+    session.delete(row)
+    return True
+
+
+def drop_expired(session: Session, now: int) -> int:
+    result = session.exec(delete(BookOrder).where(BookOrder.expiry < now))
+    session.commit()
+    return result.rowcount or 0
+
+
+def public(row: BookOrder) -> OrderPublic:
+    order = json.loads(row.order_json)
+    return OrderPublic(digest=row.digest, kind=row.kind, signer=row.signer, order=order, signature=row.signature,
+                       volume=order["volume"], remaining=order["volume"] - row.consumed, expiry=order["expiry"],
+                       published_at=row.published_at)
+
+
+def _usable(column, value: int, own: str):
+    """Orders a task with `own` = value could use: its own orders, restricted ones, unrestricted ones.
+    A request order's dataset is what it asks for (0: none), not a restriction."""
+    if own == "dataset":
+        return or_(and_(BookOrder.kind.in_(["dataset", "request"]), column == value),
+                   and_(BookOrder.kind.in_(["app", "pool"]), column.in_([0, value])))
+    return or_(and_(BookOrder.kind == own, column == value), and_(BookOrder.kind != own, column.in_([0, value])))
+
+
+def _columns(kind: str, order: dict) -> dict:
+    """The filter columns of an order (see BookOrder)."""
+    return {name: capped(value) if isinstance(value, int) else value for name, value in _filters(kind, order).items()}
+
+
+def _filters(kind: str, order: dict) -> dict:
+    if kind == "app":
+        return dict(app=order["app"], dataset=order["onlyDataset"], pool=order["onlyPool"],
+                    requester=order["onlyRequester"], price=order["price"])
+    if kind == "dataset":
+        return dict(dataset=order["dataset"], app=order["onlyApp"], pool=order["onlyPool"],
+                    requester=order["onlyRequester"], price=order["price"])
+    if kind == "pool":
+        return dict(pool=order["pool"], app=order["onlyApp"], dataset=order["onlyDataset"],
+                    requester=order["onlyRequester"], price=order["price"], trust=order["maxTrust"])
+    return dict(app=order["app"], dataset=order["dataset"], pool=order["pool"], requester=order["requester"],
+                price=order["maxPrice"], trust=order["trust"])

@@ -67,9 +67,12 @@ def main():
 @click.option("--confirmations", default=1, show_default=True)
 @click.option("--poll-interval", default=1.0, show_default=True)
 @click.option("--stuck-after", default=12.0, show_default=True, help="Seconds before a transaction is resent.")
+@click.option("--order-book", envvar="CUMULUS_ORDER_BOOK",
+              help="Order book URL: publish the pool's orders there, as its alive workers can deliver them.")
+@click.option("--order-lifetime", default=600, show_default=True, help="Seconds each pool order is valid.")
 @oracle_errors
 def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, grid_token, embedded_grid, workers,
-        worker_keys_file, workdir, confirmations, poll_interval, stuck_after):
+        worker_keys_file, workdir, confirmations, poll_interval, stuck_after, order_book, order_lifetime):
     """Follow the pool's requests, run them on the grid, finalize them on chain.
 
     \b
@@ -115,8 +118,18 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
         raise click.ClickException("give --scheduler URL (and --grid-token) or --embedded-grid")
     engine = make_engine(db_url)
     tx = TransactionManager(w3, account, engine, stuck_after=stuck_after, explain_revert=RevertExplainer("Hub"))
+    pool_orders = None
+    if order_book:
+        from orderbook.client import BookClient
+
+        from .hub import hub_contract
+        from .pool_orders import OrderPolicy, PoolOrders
+
+        pool_orders = PoolOrders(w3, hub_contract(w3, deployment.hub), pool, account, BookClient(order_book), grid, tx,
+                                 OrderPolicy(lifetime=order_lifetime))
     oracle = Oracle(w3, deployment, pool, account, engine, grid,
-                    OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx)
+                    OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx,
+                    pool_orders=pool_orders)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

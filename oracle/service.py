@@ -44,7 +44,8 @@ class OracleSettings:
 
 class Oracle:
     def __init__(self, w3: Web3, deployment: Deployment, pool: int, account, engine: Engine,
-                 grid: GridClient, settings: OracleSettings | None = None, tx: TransactionManager | None = None):
+                 grid: GridClient, settings: OracleSettings | None = None, tx: TransactionManager | None = None,
+                 pool_orders=None):
         self.w3 = w3
         self.deployment = deployment
         self.pool = pool
@@ -56,6 +57,7 @@ class Oracle:
         self.listener = EventListener(w3, self.hub, pool, engine, start_block=deployment.start_block,
                                       confirmations=self.settings.confirmations)
         self._recent_errors: dict[tuple, float] = {}  # (task, message) -> when last recorded
+        self.pool_orders = pool_orders  # a pool_orders.PoolOrders when the pool trades on an order book
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -68,7 +70,8 @@ class Oracle:
             stop.wait(self.settings.poll_interval)
 
     def step(self) -> None:
-        for stage in (self._ingest, self.tx.poll, self._dispatch, self._collect, self._settle, self._keep):
+        stages = (self._ingest, self.tx.poll, self._dispatch, self._collect, self._settle, self._keep)
+        for stage in stages + ((self.pool_orders.step,) if self.pool_orders else ()):
             try:
                 stage()
             except Exception as exc:  # one failing stage must not stop the others, nor the loop

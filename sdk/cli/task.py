@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from oracle.deployment import transact
+from orderbook.client import BookClient
 
 from ..errors import SdkError
+from ..market import request_best
 from ..present import plain, readable
 from ..requests import checked_params, request_from_hub, request_through_dapp, spec_for
 from ..tasks import load, params_text, parse_task_id, watch
@@ -40,13 +42,17 @@ def task():
 @click.option("--callback-gas", type=int, default=0, show_default=True, help="Gas the callback gets.")
 @click.option("--duration", type=int, default=0, show_default=True, help="Seconds to the deadline, 0 for the pool's most.")
 @click.option("--max-price", help="The most you pay, in RLC (default: the price quoted now).")
+@click.option("--best", is_flag=True, help="Match the order book's cheapest compatible app, dataset and pool "
+                                          "orders (any pool unless --pool) instead of the standing prices.")
+@click.option("--book", "book_url", envvar="CUMULUS_ORDER_BOOK", default="http://127.0.0.1:8090", show_default=True,
+              help="The order book --best reads (or $CUMULUS_ORDER_BOOK).")
 @click.option("--watch", "watch_", is_flag=True, help="Wait until the task is settled, showing its progress.")
 @click.option("--timeout", default=900.0, show_default=True, help="Seconds --watch waits at most.")
 @chain_options
 @key_options
 @json_option
 def request(params, dapp, app, dataset, pool, trust, min_stake, min_score, callback, callback_gas, duration,
-            max_price, watch_, timeout, chain, account, as_json):
+            max_price, best, book_url, watch_, timeout, chain, account, as_json):
     """Pay for a task: straight to the Hub, or through a dapp; prints the task id.
 
     The Hub is paid from your escrow balance when it covers the price, else from your RLC
@@ -57,16 +63,28 @@ def request(params, dapp, app, dataset, pool, trust, min_stake, min_score, callb
     Example:
         cumulus task request --params "3 4 5" --trust 3 --watch
         cumulus task request --dapp SumDapp --params "3 4 5" --watch
+        cumulus task request --best --params "3 4 5" --trust 3 --max-price 12 --watch
     """
     data = checked_params(params)
     limit = parse_rlc(max_price) if max_price else None
     progress = TxProgress()
+    if dapp and best:
+        raise SdkError("--best matches orders on the Hub; a dapp (--dapp) builds its own request")
     if dapp:
         address = chain.deployment.dapps.get(dapp, dapp)
         if not chain.w3.is_address(address):
             raise SdkError(f"no dapp {dapp!r} in the deployment file, and it is not an address")
         task_id, receipt = request_through_dapp(chain, account, chain.w3.to_checksum_address(address), data, limit,
                                                 on_wait=progress)
+    elif best:
+        app = app or chain.deployment.app
+        if not app:
+            raise SdkError("give --app (the deployment file records none)")
+        spec = spec_for(chain, app=app, dataset=dataset, pool=pool or 0, trust=trust, minStake=parse_rlc(min_stake),
+                        minScore=min_score, callbackGasLimit=callback_gas, duration=duration,
+                        callback=chain.w3.to_checksum_address(callback) if callback else "0x" + "00" * 20,
+                        params=data)
+        task_id, receipt, _price = request_best(chain, account, BookClient(book_url), spec, limit, on_wait=progress)
     else:
         app, pool = app or chain.deployment.app, pool or chain.deployment.pool
         if not app or not pool:

@@ -103,13 +103,13 @@ def build_market(workdir: Path) -> Market:
 class Book:
     """`orderbook serve` as its own process."""
 
-    def __init__(self, market: Market, workdir: Path, db_url: str | None = None, *extra: str):
+    def __init__(self, rpc_url: str, deployment_file: Path, workdir: Path, db_url: str | None = None, *extra: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"orderbook-{self.port}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "orderbook", "serve", "--rpc-url", market.chain.url,
-             "--deployment", str(market.workdir / "market.json"), "--port", str(self.port),
+            [sys.executable, "-m", "orderbook", "serve", "--rpc-url", rpc_url,
+             "--deployment", str(deployment_file), "--port", str(self.port),
              "--db", db_url or f"sqlite:///{workdir / f'book-{self.port}.db'}", "--poll-interval", "0.2", *extra],
             env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         wait_until(self._up, 60, what=f"the order book on port {self.port} (log {self.log.read_text()[-2000:]})")
@@ -142,6 +142,6 @@ def market(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def book(market):
-    book = Book(market, market.workdir)
+    book = Book(market.chain.url, market.workdir / "market.json", market.workdir)
     yield book
     book.stop()

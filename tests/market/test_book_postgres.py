@@ -17,7 +17,7 @@ def test_book_on_postgresql(market, tmp_path):
     book = None
     try:
         url = postgres.new_database()
-        book = Book(market, tmp_path, url)
+        book = Book(market.chain.url, market.workdir / "market.json", tmp_path, url)
         expiry = market.now() + 3600
         app = orders.new_order("app", app=market.app, price=2 * RLC, volume=1, expiry=expiry)
         pool = orders.new_order("pool", pool=market.pool, price=3 * RLC, callbackGasPrice=1_000, maxTrust=1,
@@ -31,7 +31,7 @@ def test_book_on_postgresql(market, tmp_path):
             book.client.publish(kind, order, signatures[kind])
         assert book.client.order(market.digest("pool", pool))["remaining"] == 2**64 - 1
         book.stop()
-        book = Book(market, tmp_path, url)  # a restart keeps the book
+        book = Book(market.chain.url, market.workdir / "market.json", tmp_path, url)  # a restart keeps the book
         assert {e["digest"] for e in book.client.orders(app=market.app)} >= {
             market.digest("app", app), market.digest("pool", pool), market.digest("request", request)}
         blank = orders.new_order("dataset", salt=bytes(32))

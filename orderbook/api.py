@@ -28,6 +28,7 @@ from .chain import ZERO, ChainView
 from .db import make_engine, writer_lock
 from .follower import Follower
 from .models import OrderPublic, Publication, Withdrawal
+from .openapi import describe_errors
 from .quote import Quote, best_offers
 from .validation import Refused
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])  # pages read the book
     _errors(app)
     _routes(app)
+    describe_errors(app)
     return app
 
 
@@ -106,7 +108,8 @@ def _routes(app: FastAPI) -> None:
                     max_price: Annotated[int | None, Query(ge=0, lt=2**64)] = None,
                     trust: Annotated[int | None, Query(ge=1, le=32)] = None,
                     min_remaining: Annotated[int, Query(ge=0, lt=2**64)] = 1,
-                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+                    offset: Annotated[int, Query(ge=0, le=100_000)] = 0):
         """Live orders, cheapest first. `app`, `dataset`, `pool` and `requester` keep the orders a
         task with that entry could use; `trust` keeps pools offering at least that trust (and
         requests asking it); `min_remaining` (default 1) the orders with that much volume left."""
@@ -118,7 +121,7 @@ def _routes(app: FastAPI) -> None:
     @app.get(f"{API}/orders/{{digest}}", response_model=OrderPublic, tags=["orders"])
     def read_order(digest: str, session: SessionDep):
         row = session.get(book.BookOrder, _digest(digest))
-        if row is None:
+        if row is None or row.spent_in is not None:
             raise Refused(f"no order {digest} on the book (never published, withdrawn, or spent on chain)", 404)
         return book.public(row)
 

@@ -34,8 +34,11 @@ def publish(session: Session, chain: ChainView, publication: Publication, *, max
         raise Refused(str(exc)) from None
     digest = "0x" + orders.digest(kind, order, chain.domain).hex()
     existing = session.get(BookOrder, digest)
-    if existing is not None:
+    if existing is not None and existing.spent_in is None:
         return existing, False
+    if existing is not None:  # spent on chain: listed again only if the chain says otherwise now
+        session.delete(existing)
+        session.flush()
     signature = orders.hex_bytes(publication.signature, "signature")
     check_terms(kind, order, chain.now())
     signer = verified_signer(kind, order, signature, chain)
@@ -47,7 +50,8 @@ def publish(session: Session, chain: ChainView, publication: Publication, *, max
     if kind == "request" and chain.balance(signer) < order["maxPrice"]:
         raise Refused(f"the requester's escrow balance in the Hub is below the order's maxPrice "
                       f"({order['maxPrice']} nRLC): a match by anyone else is paid from it")
-    held = session.exec(select(func.count()).select_from(BookOrder).where(BookOrder.signer == signer)).one()
+    held = session.exec(select(func.count()).select_from(BookOrder).where(
+        BookOrder.signer == signer, col(BookOrder.spent_in).is_(None))).one()
     if held >= max_per_signer:
         raise Refused(f"{signer} already has {held} orders on the book, the most it takes per signer", 429)
     row = BookOrder(digest=digest, kind=kind, signer=signer, consumed=consumed,
@@ -69,7 +73,8 @@ def listing(session: Session, *, now: int, kind: str | None = None, app: int | N
     `app`, `dataset`, `pool` and `requester` keep the orders a task with that entry could use:
     orders for it, and orders restricted to it or to nothing. `trust` keeps pool orders offering
     at least that trust and request orders asking exactly it."""
-    query = select(BookOrder).where(BookOrder.expiry >= now, BookOrder.remaining >= capped(min_remaining))
+    query = select(BookOrder).where(BookOrder.expiry >= now, BookOrder.remaining >= capped(min_remaining),
+                                    col(BookOrder.spent_in).is_(None))
     if kind:
         query = query.where(BookOrder.kind == kind)
     for column, value, own in ((BookOrder.app, app, "app"), (BookOrder.dataset, dataset, "dataset"),
@@ -111,28 +116,51 @@ def withdraw(session: Session, chain: ChainView, digest: str, withdrawal: Withdr
 
 
 def refresh(session: Session, chain: ChainView, digests: set[str], block: int) -> int:
-    """Re-reads the use of these orders as of `block`; drops the used up and cancelled ones.
-    Returns how many were dropped."""
-    dropped = 0
-    for row in session.exec(select(BookOrder).where(col(BookOrder.digest).in_(sorted(digests)))).all():
+    """Re-reads the use of these orders as of `block`; marks the used up and cancelled ones spent
+    in `block`. Returns how many it marked."""
+    spent = 0
+    for row in session.exec(select(BookOrder).where(col(BookOrder.digest).in_(sorted(digests)),
+                                                    col(BookOrder.spent_in).is_(None))).all():
         consumed, cancelled = chain.order_use(row.signer, bytes.fromhex(row.digest[2:]), block)
         volume = json.loads(row.order_json)["volume"]
         if cancelled or consumed >= volume:
-            session.delete(row)
-            dropped += 1
-        elif row.consumed != consumed:
-            row.consumed, row.remaining = consumed, capped(volume - consumed)
-            session.add(row)
-    return dropped
+            row.spent_in = block
+            spent += 1
+        row.consumed, row.remaining = consumed, capped(max(volume - consumed, 0))
+        session.add(row)
+    return spent
 
 
-def drop_cancelled(session: Session, signer: str, digest: str) -> bool:
-    """Drops `signer`'s order `digest` after it was cancelled on chain; whether it was listed."""
+def mark_cancelled(session: Session, signer: str, digest: str, block: int) -> bool:
+    """Marks `signer`'s order `digest` spent in `block`, where its cancellation was seen; whether it was listed."""
     row = session.get(BookOrder, digest.lower())
-    if row is None or row.signer != signer:
+    if row is None or row.signer != signer or row.spent_in is not None:
         return False
-    session.delete(row)
+    row.spent_in = block
+    session.add(row)
     return True
+
+
+def revive(session: Session, chain: ChainView, fork_block: int) -> int:
+    """After a reorg: the orders marked spent above the fork, and the listed ones partly used, are
+    read again as the chain stands now; a spent one is listed again when it is neither used up nor
+    cancelled now. Returns how many came back."""
+    back = 0
+    touched = or_(col(BookOrder.spent_in) > fork_block, and_(col(BookOrder.spent_in).is_(None), BookOrder.consumed > 0))
+    for row in session.exec(select(BookOrder).where(touched)).all():
+        consumed, cancelled = chain.order_use(row.signer, bytes.fromhex(row.digest[2:]))
+        volume = json.loads(row.order_json)["volume"]
+        row.consumed, row.remaining = consumed, capped(max(volume - consumed, 0))
+        if row.spent_in is not None and not cancelled and consumed < volume:
+            row.spent_in = None
+            back += 1
+        session.add(row)
+    return back
+
+
+def forget_spent(session: Session, before_block: int) -> None:
+    """Deletes the orders spent before `before_block`: beyond the depth a reorg is recognized."""
+    session.exec(delete(BookOrder).where(col(BookOrder.spent_in) < before_block))
 
 
 def drop_expired(session: Session, now: int) -> int:

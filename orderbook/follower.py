@@ -12,7 +12,7 @@ from eth_utils import event_abi_to_log_topic
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from oracle.listener import EventListener
+from oracle.listener import KEEP_HASHES, EventListener
 
 from . import book
 from .chain import ChainView
@@ -66,15 +66,19 @@ class Follower:
         """One round: the next confirmed blocks' events, then the expired orders."""
         batch = self.listener.poll()
         with self.lock, Session(self.engine) as session:
+            revived = book.revive(session, self.chain, batch.fork_block) if batch.fork_block is not None else 0
             dropped = 0
             for event in batch.requests:
-                if event.cancelled_by and book.drop_cancelled(session, event.cancelled_by, event.digests[0]):
+                if event.cancelled_by and book.mark_cancelled(session, event.cancelled_by, event.digests[0],
+                                                              event.block_number):
                     dropped += 1
             matched = {d for event in batch.requests if event.cancelled_by is None for d in event.digests}
             if matched:
                 dropped += book.refresh(session, self.chain, matched, batch.to_block)
+            book.forget_spent(session, batch.to_block - KEEP_HASHES)
             self.listener.commit(session, batch)
             session.commit()
             expired = book.drop_expired(session, self.chain.now())
-        if dropped or expired:
-            log.info("blocks to %d: %d orders cancelled or used up, %d expired", batch.to_block, dropped, expired)
+        if dropped or expired or revived:
+            log.info("blocks to %d: %d orders cancelled or used up, %d expired, %d back after a reorg",
+                     batch.to_block, dropped, expired, revived)

@@ -41,6 +41,9 @@ class BookOrder(SQLModel, table=True):
     consumed: int = Field(default=0, sa_type=BigInteger)  # units used on chain, as of the last check
     remaining: int = Field(index=True, sa_type=BigInteger)  # units not consumed on chain, as of the last check
     expiry: int = Field(index=True, sa_type=BigInteger)  # unix seconds, by the chain's clock
+    # the block in which the chain used it up or cancelled it: no longer listed, kept a while so
+    # that a reorg undoing that block brings it back
+    spent_in: int | None = Field(default=None, index=True, sa_type=BigInteger)
     order_json: str  # the order's fields as JSON (orders.to_json)
     signature: str  # 0x-hex
     published_at: float = Field(default_factory=time.time)

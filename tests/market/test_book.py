@@ -173,3 +173,30 @@ def test_largest_values_an_order_can_hold_are_listed(market, book):
     assert listed["remaining"] == 2**64 - 1 and listed["expiry"] == 2**64 - 1
     assert market.digest("app", order) in _listed(book, kind="app", max_price=2**64 - 1)
     assert market.digest("app", order) not in _listed(book, kind="app", max_price=10**18)  # more than all RLC
+
+
+def test_foreign_client_signs_typed_data_by_hand(market, book):
+    """A wallet's eth_signTypedData_v4 document, written from the Hub's documented type, not from
+    the project's helpers: the book takes it and lists it under the Hub's digest."""
+    from eth_account import Account
+
+    message = {"app": market.app, "price": 2 * RLC, "volume": 3, "expiry": market.now() + 3600, "onlyPool": 0,
+               "onlyDataset": 0, "onlyRequester": "0x" + "00" * 20, "salt": "0x" + "ab" * 32}
+    document = {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+            "AppOrder": [{"name": n, "type": t} for n, t in (
+                ("app", "uint64"), ("price", "uint64"), ("volume", "uint64"), ("expiry", "uint64"),
+                ("onlyPool", "uint64"), ("onlyDataset", "uint64"), ("onlyRequester", "address"), ("salt", "bytes32"))],
+        },
+        "primaryType": "AppOrder",
+        "domain": {"name": "CumulusHub", "version": "1", "chainId": market.w3.eth.chain_id,
+                   "verifyingContract": market.deployment.hub},
+        "message": message,
+    }
+    signed = Account.sign_typed_data(market.key(APP_OWNER).key, full_message=document)
+    answer = requests.post(f"{book.url}/api/v1/orders", timeout=30, json={
+        "kind": "app", "order": message, "signature": "0x" + bytes(signed.signature).hex()})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["digest"] == "0x" + bytes(signed.message_hash).hex()

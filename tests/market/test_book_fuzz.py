@@ -3,6 +3,7 @@ no input may get a 5xx, and every answer must match the description."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,4 +17,7 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_description(book, tmp_path):
                "--phases", "coverage,fuzzing", "--max-examples", "30", "--workers", "1", "--seed", "20261122",
                "--no-shrink", "--max-failures", "20", "--request-timeout", "30"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    summary = run.stdout[-6000:]
+    assert run.returncode == 0, summary + run.stderr[-2000:] + book.log.read_text()[-3000:]
+    assert re.search(r"^\s*(\d+) generated, \1 passed\s*$", summary, re.MULTILINE), summary  # cases did run
+    assert book.process.poll() is None

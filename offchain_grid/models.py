@@ -181,7 +181,7 @@ class Job(SQLModel, table=True):
     callback_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     callback_data_hash: str | None = None
     created_at: float = Field(default_factory=now)
-    completed_at: float | None = None
+    completed_at: float | None = Field(default=None, index=True)  # the dashboard counts recent ones
 
 
 class SignaturePublic(SQLModel):

@@ -9,20 +9,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlmodel import Session
 
 from ..db import make_engine, writer_lock
 from ..errors import GridError
-from ..models import NO_NUL
+from ..models import NO_NUL, now
+from ..scheduler import dashboard as grid_view
 from ..scheduler import events
 from ..scheduler.leases import grant_restart_grace, sweep
 from ..scheduler.settings import Settings
 from ..storage import BlobStore
+from .deps import in_session
 from .limits import MULTIPART_SLACK, RequestLimits, report_limit
-from .openapi import describe_errors
-from .routes import addresses, apps, datas, jobs, users, worker_protocol, workers
+from .metrics import SchedulerMetrics, TimedRoutes
+from .openapi import METRICS_RESPONSE, describe_errors
+from .pages import pages_router
+from .public_cache import Cached, oracle_status_reader
+from .routes import addresses, apps, dashboard, datas, jobs, users, worker_protocol, workers
 
 log = logging.getLogger("xw.scheduler")
 API_PREFIX = "/api/v1"
@@ -47,16 +52,23 @@ def create_app(settings: Settings) -> FastAPI:
         for thread in threads:
             thread.join(timeout=5)
 
-    app = FastAPI(title="cumulus grid scheduler", version="1", lifespan=lifespan,
+    # /docs is the project's own page (pages.py): FastAPI's loads Swagger UI from a CDN
+    app = FastAPI(title="cumulus grid scheduler", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Apps, data, jobs and the worker protocol of the off-chain desktop grid.")
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.db_lock = writer_lock(app.state.engine)
     app.state.db_gate = asyncio.Semaphore(1) if app.state.engine.dialect.name == "sqlite" else None
     app.state.store = BlobStore(settings.data_dir)
-    for module in (users, addresses, apps, datas, jobs, workers, worker_protocol):
+    modules = [users, addresses, apps, datas, jobs, workers, worker_protocol]
+    for module in modules + ([dashboard] if settings.dashboard else []):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(pages_router(settings.dashboard))
+    app.state.grid_snapshot = Cached(lambda request: in_session(request, grid_view.snapshot), ttl=1.0)
+    app.state.oracle_view = Cached(oracle_status_reader(settings.oracle_status_url), ttl=2.0)
     app.add_middleware(RequestLimits, limit_for=_body_limits(settings))
+    if settings.metrics:
+        _serve_metrics(app)
     describe_errors(app)
 
     @app.exception_handler(GridError)
@@ -85,6 +97,18 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _serve_metrics(app: FastAPI) -> None:
+    metrics = SchedulerMetrics(API_PREFIX)
+    app.add_middleware(TimedRoutes, metrics=metrics)  # outermost: a refused body is timed too
+
+    @app.get("/metrics", tags=["metrics"], response_class=PlainTextResponse, responses={200: METRICS_RESPONSE})
+    async def read_metrics(request: Request):
+        """Prometheus metrics: jobs by status, the queue, workers, worker request latency, the process."""
+        counts = await in_session(request, lambda session: grid_view.counts(session, now()))
+        body, content_type = metrics.render(counts, request.headers.get("accept"))
+        return Response(body, headers={"Content-Type": content_type})
 
 
 def _body_limits(settings: Settings):

@@ -25,10 +25,19 @@ DOWNLOADS = {"/api/v1/apps/{ref}/file": "application/octet-stream",
              "/api/v1/worker/blobs/{checksum}": "application/octet-stream"}
 
 
+# Prometheus text by default, OpenMetrics when the scraper asks for it
+METRICS_RESPONSE = {"description": "Prometheus exposition text", "content": {
+    "text/plain": {"schema": {"type": "string"}}, "application/openmetrics-text": {"schema": {"type": "string"}}}}
+PUBLIC = {"/api/v1/dashboard": ["422", "503"], "/api/v1/dashboard/jobs/{uid}": ["404", "422", "503"],
+          "/metrics": ["422", "503"]}  # no token needed
+
+
 def _codes(path: str, method: str) -> list[str]:
     """The error statuses a route can answer (every route: 422, for a NUL in its query string)."""
     if path == "/health":
         return ["422"]
+    if path in PUBLIC:
+        return PUBLIC[path]
     codes = ["401", "403", "404", "409", "422", "503"]
     if path.endswith("/worker/challenge"):
         codes = ["422", "503"]

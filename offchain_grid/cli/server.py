@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 from pathlib import Path
 
 import click
 
+from ..logs import configure as configure_logs
+from ..logs import log_format_option, uvicorn_log_config
 from .output import grid_errors
 
 DEFAULT_DB_URL = "sqlite:///xw-scheduler.db"
@@ -29,9 +30,16 @@ DEFAULT_DB_URL = "sqlite:///xw-scheduler.db"
 @click.option("--max-worker-failures", default=5, show_default=True, help="Consecutive failures before blacklisting.")
 @click.option("--signup/--no-signup", default=True, show_default=True,
               help="Give a user account to whoever proves an Ethereum key (a signed challenge).")
+@click.option("--dashboard/--no-dashboard", default=True, show_default=True,
+              help="Serve the public read-only dashboard at /dashboard (and its JSON at /api/v1/dashboard).")
+@click.option("--metrics/--no-metrics", default=True, show_default=True, help="Serve Prometheus metrics at /metrics.")
+@click.option("--oracle-status", "oracle_status_url", metavar="URL",
+              help="The /status of an oracle serving this grid's pool (oracle run --metrics-port), shown on the "
+                   "dashboard, e.g. http://127.0.0.1:9101/status.")
 @click.option("--log-level", default="warning", show_default=True)
+@log_format_option
 def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_upload_mb, max_result_mb,
-              max_worker_failures, signup, log_level):
+              max_worker_failures, signup, dashboard, metrics, oracle_status_url, log_level, log_format):
     """Serve the scheduler's HTTP API (OpenAPI at /openapi.json).
 
     \b
@@ -50,10 +58,13 @@ def scheduler(host, port, db_url, data_dir, lease_seconds, alive_timeout, max_up
         data_dir = (path.parent if path else Path(".")) / "xw-data"
     settings = Settings(db_url=db_url, data_dir=data_dir, lease_seconds=lease_seconds, alive_timeout=alive_timeout,
                         max_upload_bytes=max_upload_mb * 1024 * 1024, max_result_bytes=max_result_mb * 1024 * 1024,
-                        max_worker_failures=max_worker_failures, open_signup=signup)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    click.echo(f"scheduler on http://{host}:{port} (db {_redact(db_url)}, data {data_dir})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), access_log=False)
+                        max_worker_failures=max_worker_failures, open_signup=signup, dashboard=dashboard,
+                        metrics=metrics, oracle_status_url=oracle_status_url)
+    configure_logs(log_level, log_format, "scheduler", "%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"scheduler on http://{host}:{port} (db {_redact(db_url)}, data {data_dir})"
+               + (f"; dashboard http://{host}:{port}/dashboard" if dashboard else ""), err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level.lower(), access_log=False,
+                log_config=uvicorn_log_config(log_format))
 
 
 def _redact(url: str) -> str:
@@ -92,10 +103,11 @@ def _redact(url: str) -> str:
 @click.option("--max-pause", default=600.0, show_default=True,
               help="Volunteer: seconds paused before the jobs are given back to the scheduler.")
 @click.option("--log-level", default="info", show_default=True)
+@log_format_option
 @grid_errors
 def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, docker, docker_host, poll_interval,
            max_memory_mb, max_file_mb, max_processes, unconfined, volunteer, idle_max_cpu, owner_user, resume_after,
-           max_pause, log_level):
+           max_pause, log_level, log_format):
     """Work for a scheduler: pull jobs that fit this machine, run them, sign and upload results.
 
     A new worker without a key gets one, kept in WORKDIR/worker.key (readable by its owner
@@ -116,8 +128,7 @@ def worker(scheduler_url, private_key_file, workdir, slots, cache_mb, shared, do
     from ..worker.runner import Limits
     from ..worker.volunteer import IdlePolicy
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s worker %(levelname)s %(message)s",
-                        stream=sys.stderr)
+    configure_logs(log_level, log_format, "worker", "%(asctime)s worker %(levelname)s %(message)s")
     key = _load_key(private_key_file, workdir)
     try:
         account = Account.from_key(key)

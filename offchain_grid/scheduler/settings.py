@@ -19,6 +19,9 @@ class Settings:
     challenge_seconds: float = 300.0  # how long a login nonce stays valid
     open_signup: bool = True  # anyone proving an Ethereum key may get a (non-admin) user account
     reaper_interval: float | None = None  # defaults to a quarter of the shortest timeout
+    dashboard: bool = True  # the public read-only dashboard (/dashboard and /api/v1/dashboard)
+    metrics: bool = True  # Prometheus text at /metrics
+    oracle_status_url: str | None = None  # an oracle's /status beside the grid, shown on the dashboard
 
     @property
     def reap_every(self) -> float:

@@ -12,8 +12,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conftest import MAX_DURATION, MIN_STAKE, RLC_UNIT
+from conftest import DATASET_PRICE, MAX_DURATION, MIN_STAKE, RLC_UNIT
 from helpers import DIGEST, OTHER_DIGEST, dissent, encode_spec, field, finalize, price_of, request_of, signatures, spec
+from signed_orders import app_order, dataset_order, match_data, pool_order, request_order, signed_match
 
 
 AMOUNT = st.integers(min_value=1, max_value=40 * RLC_UNIT)
@@ -97,6 +98,29 @@ class EscrowMachine(RuleBasedStateMachine):
             self.rlc.approve(self.hub, price, {"from": payer})
             tx = self.hub.requestTask(task, {"from": payer})
         self.open.append(request_of(tx))
+
+    @rule(index=INDEX, trust=TRUST, with_dataset=FLAG, how=st.sampled_from(["third party", "requester", "one tx"]),
+          app_price=AMOUNT, pool_price=AMOUNT)
+    def rule_match(self, index, trust, with_dataset, how, app_price, pool_price):
+        payer = self._pick(self.payers, index)
+        app_o, pool_o = app_order(self.app, price=app_price), pool_order(self.pool, price=pool_price)
+        data = dataset_order(self.dataset) if with_dataset else None
+        req = request_order(payer, self.app, trust=trust, dataset=self.dataset if with_dataset else 0,
+                            max_price=100 * 40 * RLC_UNIT)
+        args = signed_match(self.hub, app_o, pool_o, req, app_signer=self.app_owner, pool_signer=self.pool_owner,
+                            requester=payer, dataset=data, dataset_signer=self.dataset_owner)
+        price = app_price + pool_price * trust + (DATASET_PRICE if with_dataset else 0)
+        if how == "one tx":
+            tx = self.rlc.approveAndCall(self.hub, price, match_data(self.hub, args), {"from": payer})
+        elif how == "requester":
+            self.rlc.approve(self.hub, price, {"from": payer})
+            tx = self.hub.matchOrders(*args, {"from": payer})
+        else:
+            self.rlc.approve(self.hub, price, {"from": payer})
+            self.hub.deposit(price, {"from": payer})
+            tx = self.hub.matchOrders(*args, {"from": self.oracle})
+        self.open.append(request_of(tx))
+        self._count("matched")
 
     @precondition(lambda self: self.open)
     @rule(index=INDEX, extra=INDEX, slash=FLAG)
@@ -210,6 +234,7 @@ def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, strange
     machine = EscrowMachine
     machine.hub, machine.rlc, machine.oracle = hub, rlc, oracle
     machine.app, machine.dataset, machine.pool = app, dataset, pool
+    machine.app_owner, machine.dataset_owner, machine.pool_owner = app_owner, dataset_owner, pool_owner
     machine.payers, machine.workers = [user, stranger], workers
     machine.actors = [user, stranger, app_owner, dataset_owner, pool_owner, *workers]
     machine.counts = {}
@@ -221,4 +246,4 @@ def test_escrow_conservation(hub, rlc, app, dataset, pool, oracle, user, strange
     )
     # the sequences did reach every way a task ends, not just requests
     assert set(machine.counts) == {"finalized", "slashed", "outvoted", "batched", "claimed", "failed",
-                                   "stake withdrawn"}, machine.counts
+                                   "stake withdrawn", "matched"}, machine.counts

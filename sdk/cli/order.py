@@ -141,8 +141,11 @@ def cancel(digests, book_url, chain, account, as_json):
     Example:
         cumulus order cancel 0x5f1c... 0x7a2e... --book http://127.0.0.1:8090
     """
-    hashes = [orders.hex_bytes(d, "an order's digest") for d in digests]
-    if any(len(h) != 32 for h in hashes):
+    try:
+        hashes = [orders.hex_bytes(d, "an order's digest") for d in digests]
+    except orders.InvalidOrder:
+        hashes = []
+    if len(hashes) != len(digests) or any(len(h) != 32 for h in hashes):
         raise SdkError("an order's digest is 0x and 64 hex digits")
     receipt = transact(chain.w3, account, chain.hub.functions.cancelOrders(hashes), on_wait=TxProgress())
     if book_url:

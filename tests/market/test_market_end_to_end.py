@@ -1,7 +1,8 @@
 """The market end to end, every party its own process: anvil, the scheduler and two staked
 workers, the oracle publishing its pool's orders on the order book, the app owner publishing an
 app order and a requester matching the cheapest orders with `cumulus task request --best`, paid
-and finalized; then the oracle takes its offer back as its workers go away."""
+and finalized; then the oracle takes its offer back as its workers go away, and makes it again
+when one comes back."""
 
 from __future__ import annotations
 
@@ -84,6 +85,10 @@ def test_paid_request_matched_from_the_book_and_pool_orders_follow_the_workers(t
         wait_until(lambda: order_use(net, oracle_key, single["digest"])[1], 120,
                    what="the oracle to cancel its last order")
         wait_until(lambda: not pool_orders(book, net), 30, what="no pool order left on the book")
+        # a worker comes back: the pool offers again what it delivers
+        net.grid.add_worker(net.worker_key(0), name="worker0-again")
+        wait_until(lambda: [o for o in pool_orders(book, net) if o["order"]["maxTrust"] == 1], 90,
+                   what="a pool order again once a worker is back")
         # the app owner cancels its own order on chain, and the book drops it
         cumulus(net, tmp_path, APP_OWNER, "order", "cancel", app_order["digest"], "--book", book.url)
         assert order_use(net, net.key(APP_OWNER).address, app_order["digest"])[1]

@@ -2,7 +2,10 @@
 a confirmation depth, and reorg detection by block hash.
 
 The pure part (`find_fork`) decides where a reorg forked from the hashes remembered and the
-hashes the chain reports now; `EventListener.poll` does the I/O around it.
+hashes the chain reports now; `EventListener.poll` does the I/O around it. The hashes of the
+last KEEP_HASHES blocks are kept, and below them one block in CHECKPOINT_EVERY for good: a reorg
+deeper than the window is traced back against the node, checkpoint by checkpoint, to the
+newest block that is still canonical, and replayed from there.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from sqlmodel import Session, col, delete, select
 from web3 import Web3
 from web3.contract import Contract
 
+from .chain_reads import block_hashes
 from .hub import TaskRequested, decode_task_requested
 from .models import Cursor, SeenBlock
 
 log = logging.getLogger("oracle.listener")
 
-KEEP_HASHES = 256  # how far back a reorg can be recognized
+KEEP_HASHES = 256  # every block's hash this far back
+CHECKPOINT_EVERY = 32  # below the window, the hash of one block in this many is kept
 
 
 def find_fork(remembered: dict[int, str], canonical: dict[int, str]) -> int | None:
@@ -94,10 +99,13 @@ class EventListener:
         first_new = (row.block if batch.fork_block is None else batch.fork_block) + 1
         row.block = batch.to_block
         session.add(row)
-        for number in range(max(first_new, batch.to_block - KEEP_HASHES + 1), batch.to_block + 1):
-            block = self.w3.eth.get_block(number)
-            session.merge(SeenBlock(key=self.key, number=number, hash=_hex(block["hash"])))
-        session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) <= batch.to_block - KEEP_HASHES))
+        window = range(max(first_new, batch.to_block - KEEP_HASHES + 1), batch.to_block + 1)
+        checkpoints = range(_next_checkpoint(first_new), window.start, CHECKPOINT_EVERY)
+        for number, block_hash in block_hashes(self.w3, [*checkpoints, *window]).items():
+            if block_hash is not None:
+                session.merge(SeenBlock(key=self.key, number=number, hash=block_hash))
+        session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) <= batch.to_block - KEEP_HASHES,
+                                             col(SeenBlock.number) % CHECKPOINT_EVERY != 0))
 
     def _detect_reorg(self, cursor: int) -> int | None:
         with Session(self.engine) as session:
@@ -109,17 +117,31 @@ class EventListener:
         remembered = {row.number: row.hash for row in rows}
         # cheap check first: the newest remembered block
         newest = max(remembered)
-        if self._hash(newest) == remembered[newest]:
+        if block_hashes(self.w3, [newest])[newest] == remembered[newest]:
             return None
-        canonical = {number: self._hash(number) for number in remembered}
-        return find_fork(remembered, canonical)
+        fork = find_fork(remembered, block_hashes(self.w3, remembered))
+        if fork is not None and fork < min(remembered):
+            fork = self._walk_back(min(remembered))
+        return fork
 
-    def _hash(self, number: int) -> str | None:
-        try:
-            return _hex(self.w3.eth.get_block(number)["hash"])
-        except Exception:
-            return None  # the chain is shorter now
+    def _walk_back(self, below: int) -> int:
+        """The newest checkpoint under `below` still on the canonical chain (every remembered
+        block above it was replaced), or the block before the Hub's deployment."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) < below)
+                                .order_by(col(SeenBlock.number).desc())).all()
+        for start in range(0, len(rows), 64):
+            chunk = rows[start:start + 64]
+            canonical = block_hashes(self.w3, [r.number for r in chunk])
+            for row in chunk:
+                if canonical[row.number] == row.hash:
+                    log.warning("reorg deeper than the %d remembered blocks: block %d is still canonical, "
+                                "replaying from there", KEEP_HASHES, row.number)
+                    return row.number
+        log.warning("reorg deeper than the %d remembered blocks: none is still canonical, replaying from the "
+                    "Hub's deployment", KEEP_HASHES)
+        return self.start_block - 1
 
 
-def _hex(value) -> str:
-    return "0x" + bytes(value).hex().removeprefix("0x")
+def _next_checkpoint(number: int) -> int:
+    return -(-number // CHECKPOINT_EVERY) * CHECKPOINT_EVERY

@@ -37,6 +37,9 @@ class TaskRecord(SQLModel, table=True):
     job_uid: str | None = None
     reason: str | None = None  # why it was rejected or failed
     result_json: str | None = None  # digest, callback data, signatures, dissents
+    tx_purpose: str | None = None  # the settlement batch it was last sent in (TxRecord.purpose)
+    split_since: float | None = None  # when its job's votes were first seen to disagree (wall clock)
+    sends: int = 0  # finalizations and failure reports sent for it: a bound against resending forever
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
 
@@ -47,16 +50,20 @@ class TxRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sender: str = Field(index=True)
     nonce: int = Field(index=True)
-    purpose: str = Field(index=True)  # e.g. "finalize:0x..." ; one live transaction per purpose
+    purpose: str = Field(index=True)  # e.g. "finalize@1234" ; one live transaction per purpose
     tx_hash: str
     raw: str  # hex of the signed transaction
     gas: int
     max_fee: int
     priority_fee: int
-    state: str = Field(index=True)  # PENDING, MINED, REVERTED, REPLACED
+    state: str = Field(index=True)  # PENDING, INCLUDED (not yet deep enough), MINED, REVERTED, REPLACED, DROPPED
     sent_at: float = Field(default_factory=time.time)
     attempts: int = 1
     block_number: int | None = None
+    block_hash: str | None = None  # of the block that included it: a different hash there later is a reorg
+    succeeded: bool | None = None  # the receipt's status
+    gas_used: int | None = None
+    outcome: str | None = None  # what the receipt says for the caller (JSON: the tasks a batch skipped)
 
 
 class ErrorLog(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """The life of a task inside the oracle: a pure, table-driven state machine apart from I/O.
 
     SEEN -> DISPATCHED -> COMPLETED -> FINALIZING -> FINALIZED
-      |         |                          |
-      |         +-> JOB_FAILED -> REPORTING -> REFUNDED
-      +-> REJECTED ---------------^
+      | ^-------'|                          |  (the Hub refused the result)
+      |         +-> JOB_FAILED <------------+
+      |               -> REPORTING -> REFUNDED
+      +-> REJECTED ------^
     any open state -> CLAIMING -> CLAIMED         (deadline passed: refund the requester)
     any open state -> ORPHANED                    (its request left the canonical chain)
     any open state -> SETTLED                     (the chain says someone else settled it)
@@ -37,11 +38,14 @@ SENDING = frozenset({TaskState.FINALIZING, TaskState.REPORTING, TaskState.CLAIMI
 
 _TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.SEEN: frozenset({TaskState.DISPATCHED, TaskState.REJECTED}),
-    TaskState.DISPATCHED: frozenset({TaskState.COMPLETED, TaskState.JOB_FAILED}),
+    # a job the grid no longer knows (a new grid, a lost database) is dispatched again
+    TaskState.DISPATCHED: frozenset({TaskState.COMPLETED, TaskState.JOB_FAILED, TaskState.SEEN}),
     # signatures the chain would refuse (a worker left or was slashed) make the job a failure
-    TaskState.COMPLETED: frozenset({TaskState.FINALIZING, TaskState.JOB_FAILED}),
-    # a finalize that reverted while the task is still open goes back to be retried
-    TaskState.FINALIZING: frozenset({TaskState.FINALIZED, TaskState.COMPLETED}),
+    # finalized by an earlier batch of ours the task no longer points to (a dropped record)
+    TaskState.COMPLETED: frozenset({TaskState.FINALIZING, TaskState.JOB_FAILED, TaskState.FINALIZED}),
+    # a finalize that failed or was dropped goes back to be sent again; one the Hub refused
+    # (signers no longer qualify) makes the job a failure
+    TaskState.FINALIZING: frozenset({TaskState.FINALIZED, TaskState.COMPLETED, TaskState.JOB_FAILED}),
     TaskState.REJECTED: frozenset({TaskState.REPORTING}),
     TaskState.JOB_FAILED: frozenset({TaskState.REPORTING}),
     TaskState.REPORTING: frozenset({TaskState.REFUNDED, TaskState.REJECTED}),

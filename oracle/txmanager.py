@@ -1,6 +1,10 @@
 """One transaction manager per key: local nonces, gas limits from estimates, a fee cap, and
 stuck transactions resent with a higher fee. Every signed transaction is written down before
-it is broadcast, so a restart resends or follows it instead of sending a second one."""
+it is broadcast, so a restart resends or follows it instead of sending a second one.
+
+A transaction counts as mined only at the confirmation depth: at its first receipt it is
+INCLUDED; when its block is still canonical `confirmations` blocks deep it is MINED (or
+REVERTED); when a reorg drops its block it is PENDING again and sent again."""
 
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from sqlmodel import Session, col, func, select
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
+from .chain_reads import block_hashes
 from .errors import TransactionFailed
 from .models import TxRecord
 
 log = logging.getLogger("oracle.tx")
 
-PENDING, MINED, REVERTED, REPLACED, DROPPED = "PENDING", "MINED", "REVERTED", "REPLACED", "DROPPED"
+PENDING, INCLUDED, MINED, REVERTED, REPLACED, DROPPED = "PENDING", "INCLUDED", "MINED", "REVERTED", "REPLACED", "DROPPED"
+SETTLED_STATES = (MINED, REVERTED, DROPPED)  # final: what the caller acts on
 GWEI = 10**9
 
 
@@ -38,6 +44,8 @@ class TransactionManager:
         stuck_after: float = 12.0,
         fee_bump: float = 1.25,
         explain_revert=str,
+        confirmations: int = 1,
+        describe_receipt=None,
     ):
         self.w3 = w3
         self.account = account
@@ -50,6 +58,9 @@ class TransactionManager:
         self.fee_bump = fee_bump  # nodes need >= 10% more to replace a transaction
         self.chain_id = w3.eth.chain_id
         self.explain = explain_revert  # turns a revert into a readable custom error
+        self.confirmations = max(1, confirmations)  # 1: the including block itself is enough
+        self.describe = describe_receipt  # receipt -> text kept in TxRecord.outcome (read once)
+        self._used_nonces = 0  # the chain's count of our mined transactions, read once per poll
 
     @property
     def address(self) -> str:
@@ -57,14 +68,15 @@ class TransactionManager:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def send(self, purpose: str, call) -> TxRecord:
+    def send(self, purpose: str, call, min_gas: int = 0) -> TxRecord:
         """Signs, records and broadcasts `call` (a bound contract function) unless a transaction
-        for the same purpose is already in flight, in which case that one is returned."""
+        for the same purpose is already in flight, in which case that one is returned. `min_gas`
+        floors the estimate: a batch that skips what it cannot afford succeeds with too little."""
         with Session(self.engine) as session:
             live = self._live(session, purpose)
             if live is not None:
                 return live
-            gas = self._gas_limit(call)
+            gas = max(self._gas_limit(call), min_gas)
             max_fee, tip = self._fees()
             nonce = self._next_nonce(session)
             tx = call.build_transaction(
@@ -91,22 +103,54 @@ class TransactionManager:
 
     def latest(self, purpose: str) -> TxRecord | None:
         """The newest transaction sent for `purpose`."""
+        return self.latest_of([purpose]).get(purpose)
+
+    def latest_of(self, purposes) -> dict[str, TxRecord]:
+        """{purpose: its newest transaction} for many purposes, in one query per 500."""
+        wanted, found = sorted(set(purposes)), {}
         with Session(self.engine) as session:
-            return session.exec(
-                select(TxRecord).where(TxRecord.purpose == purpose).order_by(col(TxRecord.id).desc())
-            ).first()
+            for start in range(0, len(wanted), 500):
+                rows = session.exec(select(TxRecord).where(col(TxRecord.purpose).in_(wanted[start:start + 500]))
+                                    .order_by(col(TxRecord.id))).all()
+                for row in rows:  # ascending ids: the newest wins, unless an older attempt was mined instead
+                    if row.state != REPLACED or row.purpose not in found:
+                        found[row.purpose] = row
+        return found
 
     # -- following -------------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Records receipts of pending transactions and resends the stuck ones."""
+        """Records receipts of pending transactions, resends the stuck ones, and settles the
+        included ones once deep enough (or puts them back when a reorg dropped their block)."""
         with Session(self.engine) as session:
-            pending = session.exec(
-                select(TxRecord).where(TxRecord.sender == self.address, TxRecord.state == PENDING)
+            live = session.exec(
+                select(TxRecord).where(TxRecord.sender == self.address, col(TxRecord.state).in_([PENDING, INCLUDED]))
             ).all()
-            for record in pending:
-                self._follow(session, record)
+            included = [r for r in live if r.state == INCLUDED]
+            if included:
+                self._deepen(session, included)
+            # read before any receipt: a nonce used by then without a receipt of ours was used by
+            # another transaction (read after, it might be ours mined in between)
+            self._used_nonces = self.w3.eth.get_transaction_count(self.address, "latest") if live else 0
+            for record in live:
+                if record.state == PENDING:
+                    self._follow(session, record)
             session.commit()
+
+    def _deepen(self, session: Session, included: list[TxRecord]) -> None:
+        head = self.w3.eth.block_number
+        canonical = block_hashes(self.w3, {r.block_number for r in included})
+        for record in included:
+            if canonical.get(record.block_number) != record.block_hash:
+                log.warning("tx %s: its block %d was reorged out; sending it again", record.purpose, record.block_number)
+                record.state, record.block_number, record.block_hash, record.sent_at = PENDING, None, None, time.time()
+                session.add(record)
+                self._broadcast(record)
+            elif head - record.block_number + 1 >= self.confirmations:
+                record.state = MINED if record.succeeded else REVERTED
+                session.add(record)
+                log.info("tx %s %s in block %d, %d deep", record.purpose, record.state.lower(), record.block_number,
+                         head - record.block_number + 1)
 
     def _follow(self, session: Session, record: TxRecord) -> None:
         # any attempt at this nonce may be the one that got mined
@@ -114,17 +158,25 @@ class TransactionManager:
             select(TxRecord).where(TxRecord.sender == self.address, TxRecord.nonce == record.nonce)
         ).all()
         for attempt in attempts:
+            if attempt.state not in (PENDING, REPLACED):
+                continue
             receipt = self._receipt(attempt.tx_hash)
             if receipt is not None:
                 for other in attempts:
                     if other.state == PENDING:
                         other.state = REPLACED
-                attempt.state = MINED if receipt["status"] == 1 else REVERTED
+                attempt.state, attempt.succeeded = INCLUDED, receipt["status"] == 1
                 attempt.block_number = receipt["blockNumber"]
+                attempt.block_hash = "0x" + bytes(receipt["blockHash"]).hex().removeprefix("0x")
+                attempt.gas_used = receipt["gasUsed"]
+                attempt.outcome = self.describe(receipt) if self.describe else None
                 session.add_all(attempts)
-                log.info("tx %s %s in block %d", attempt.purpose, attempt.state.lower(), receipt["blockNumber"])
+                log.info("tx %s included in block %d (gas %d)", attempt.purpose, receipt["blockNumber"],
+                         receipt["gasUsed"])
+                if self.confirmations == 1:  # the receipt names a block of the chain just read
+                    attempt.state = MINED if attempt.succeeded else REVERTED
                 return
-        if self.w3.eth.get_transaction_count(self.address, "latest") > record.nonce:
+        if self._used_nonces > record.nonce:
             # the nonce was used by a transaction we did not send: ours can never be mined
             record.state = DROPPED
             session.add(record)
@@ -166,13 +218,15 @@ class TransactionManager:
     # -- helpers ---------------------------------------------------------------------------
 
     def _live(self, session: Session, purpose: str) -> TxRecord | None:
-        return session.exec(select(TxRecord).where(TxRecord.purpose == purpose, TxRecord.state == PENDING)).first()
+        return session.exec(select(TxRecord).where(TxRecord.purpose == purpose,
+                                                   col(TxRecord.state).in_([PENDING, INCLUDED]))).first()
 
     def _next_nonce(self, session: Session) -> int:
         """The chain's pending count, or past our own newest in-flight nonce if the node lost some."""
         chain_nonce = self.w3.eth.get_transaction_count(self.address, "pending")
         in_flight = session.exec(
-            select(func.max(TxRecord.nonce)).where(TxRecord.sender == self.address, TxRecord.state == PENDING)
+            select(func.max(TxRecord.nonce)).where(TxRecord.sender == self.address,
+                                                   col(TxRecord.state).in_([PENDING, INCLUDED]))
         ).one()
         return chain_nonce if in_flight is None else max(chain_nonce, in_flight + 1)
 

@@ -37,10 +37,12 @@ def oracle_tasks(workdir: Path) -> dict[str, TaskRecord]:
         return {t.task_id: t for t in session.exec(select(TaskRecord)).all()}
 
 
-def oracle_txs(workdir: Path, purpose: str) -> list[TxRecord]:
+def oracle_txs(workdir: Path, purpose: str | None = None) -> list[TxRecord]:
+    """The oracle's transactions for one purpose (a settlement batch), or all of them."""
     engine = make_engine(f"sqlite:///{workdir / 'oracle.db'}")
+    query = select(TxRecord) if purpose is None else select(TxRecord).where(TxRecord.purpose == purpose)
     with Session(engine) as session:
-        return list(session.exec(select(TxRecord).where(TxRecord.purpose == purpose).order_by(TxRecord.id)).all())
+        return list(session.exec(query.order_by(TxRecord.id)).all())
 
 
 def task_state(workdir: Path, task_id: bytes) -> str | None:

@@ -3,14 +3,18 @@ is served once; one that is not is never served."""
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
 from web3.logs import DISCARD
 
 from oracle import localnet
+from oracle.db import make_engine
+from oracle.listener import KEEP_HASHES
+from oracle.models import Cursor
 from oracle.deployment import transact
 from oracle.hub import task_spec
 from oracle.localnet import start_oracle
 
-from .conftest import APPS, events, oracle_tasks, wait_until
+from .conftest import APPS, events, oracle_tasks, oracle_txs, wait_until
 
 
 def signed_request(net, app: int, params: bytes) -> tuple[bytes, bytes]:
@@ -85,3 +89,75 @@ def test_orphaned_request_is_never_served_and_a_remined_one_is_served_once(tmp_p
         oracle.terminate()
         oracle.wait(10)
         net.stop()
+
+
+def included_batch(workdir, task_id: bytes):
+    """The task's settlement transaction once a receipt was seen and it waits for its depth."""
+    record = task(workdir, task_id)
+    purpose = record and record.tx_purpose
+    included = [t for t in oracle_txs(workdir, purpose) if t.state == "INCLUDED"] if purpose else []
+    return included[0] if included else None
+
+
+def test_a_reorg_dropping_the_finalize_block_puts_the_task_back_and_resends(tmp_path):
+    net = localnet.build(tmp_path, workers=1, trust=1, block_time=None)
+    oracle = start_oracle(net, tmp_path, "--poll-interval", "0.2", "--confirmations", "2")
+    try:
+        app = net.add_app("answer", APPS / "answer.py")
+        hub = net.contract("Hub")
+        task_id, _request, _receipt = net.request(app, trust=1)
+        net.w3.provider.make_request("evm_mine", [])  # the request is 2 blocks deep: seen
+        sent = wait_until(lambda: included_batch(tmp_path, task_id), 60, what="the finalize included")
+        # automine: the finalize's block is the head, one block short of the depth
+        assert net.w3.eth.block_number == sent.block_number
+        assert task(tmp_path, task_id).state == "FINALIZING"
+        net.w3.provider.make_request("anvil_reorg", [1, []])  # drops only that block
+        assert hub.functions.taskStatus(task_id).call() == 1  # Requested again
+        wait_until(lambda: events(net, "TaskFinalized", task_id), 60, what="the finalize sent again and mined")
+        assert task(tmp_path, task_id).state == "FINALIZING"  # not final before its depth
+        net.w3.provider.make_request("evm_mine", [])
+        wait_until(lambda: task(tmp_path, task_id).state == "FINALIZED", 30, what="FINALIZED at depth 2")
+        assert len(events(net, "TaskFinalized", task_id)) == 1
+        assert "reorged out; sending it again" in (tmp_path / "oracle.log").read_text()
+    finally:
+        oracle.terminate()
+        oracle.wait(10)
+        net.stop()
+
+
+def test_a_reorg_deeper_than_the_remembered_window_is_replayed_from_its_fork(tmp_path):
+    net = localnet.build(tmp_path, workers=1, trust=1, block_time=None, grid_worker_count=0)
+    oracle = start_oracle(net, tmp_path, "--poll-interval", "0.2")
+    try:
+        app = net.add_app("answer", APPS / "answer.py")
+        net.w3.provider.make_request("anvil_mine", [hex(64), "0x0"])  # checkpoints below the fork to come
+        raw, _price = signed_request(net, app, b"deep")
+        net.w3.provider.make_request("anvil_mine", [hex(20), "0x0"])
+        first = send(net, raw)
+        wait_until(lambda: task(tmp_path, first) and task(tmp_path, first).state == "DISPATCHED", 30, what="dispatched")
+        depth = KEEP_HASHES + 57  # the request's block and everything remembered are replaced
+        net.w3.provider.make_request("anvil_mine", [hex(depth - 14), "0x0"])
+        head = net.w3.eth.block_number
+        wait_until(lambda: oracle_cursor(tmp_path) == head, 60, what="the oracle at the head")
+        net.w3.provider.make_request("anvil_reorg", [depth, [["0x" + raw.hex(), 0]]])
+        requested = net.contract("Hub").events.TaskRequested().get_logs(from_block=net.deployment.start_block)
+        [remined] = [bytes(e["args"]["taskId"]) for e in requested]
+        remined_block = requested[0]["blockNumber"]
+        assert remined_block < head - KEEP_HASHES  # below the window of remembered hashes
+        wait_until(lambda: task(tmp_path, remined) and not task(tmp_path, remined).held
+                   and task(tmp_path, remined).block_number == remined_block, 60, what="the re-mined request seen")
+        net.grid.add_worker(net.worker_key(0))
+        wait_until(lambda: events(net, "TaskFinalized", remined), 60, what="the re-mined request finalized")
+        assert len(events(net, "TaskFinalized", remined)) == 1
+        assert "reorg deeper than the 256 remembered blocks: block " in (tmp_path / "oracle.log").read_text()
+    finally:
+        oracle.terminate()
+        oracle.wait(10)
+        net.stop()
+
+
+def oracle_cursor(workdir) -> int | None:
+    engine = make_engine(f"sqlite:///{workdir / 'oracle.db'}")
+    with Session(engine) as session:
+        row = session.exec(select(Cursor)).first()
+        return row.block if row else None

@@ -14,11 +14,11 @@ def test_stuck_finalize_is_resent_with_a_higher_fee(tmp_path):
     try:
         app = net.add_app("answer", APPS / "answer.py")
         task_id, _request, _receipt = net.request(app, trust=1)
-        purpose = f"finalize:0x{task_id.hex()}"
         wait_until(lambda: oracle_tasks(tmp_path).get("0x" + task_id.hex(), None) is not None
                    and oracle_tasks(tmp_path)["0x" + task_id.hex()].state == "DISPATCHED", 30, what="dispatch")
         net.w3.provider.make_request("evm_setAutomine", [False])
         net.grid.add_worker(net.worker_key(0))
+        purpose = wait_until(lambda: oracle_tasks(tmp_path)["0x" + task_id.hex()].tx_purpose, 60, what="a finalize batch")
         wait_until(lambda: len(oracle_txs(tmp_path, purpose)) >= 2, 60, what="a resent finalize")
         net.w3.provider.make_request("evm_setAutomine", [True])
         net.w3.provider.make_request("evm_mine", [])

@@ -1,0 +1,69 @@
+"""Chain reads in bulk: many calls in one JSON-RPC batch (one HTTP request per `CHUNK`), so that a
+step of the oracle costs a few requests whatever the number of tasks in flight."""
+
+from __future__ import annotations
+
+from web3 import Web3
+from web3.contract import Contract
+
+from offchain_grid.contribution import to_bytes32
+
+from .decisions import WorkerRecord
+from .hub import TASK_STATUS
+
+CHUNK = 500  # calls per batch request
+
+
+def batched(w3: Web3, calls: list) -> list:
+    """The results of `calls` (contract function calls, or zero-argument functions making one
+    web3 request, called inside the batch), in order."""
+    results = []
+    for start in range(0, len(calls), CHUNK):
+        with w3.batch_requests() as batch:
+            for call in calls[start:start + CHUNK]:
+                batch.add(call() if isinstance(call, _Deferred) else call)
+            results += batch.execute()
+    return results
+
+
+class _Deferred:
+    """A web3 request made only inside a batch (outside, web3 would send it at once)."""
+
+    def __init__(self, method, *args):
+        self.method, self.args = method, args
+
+    def __call__(self):
+        return self.method(*self.args)
+
+
+def block_hashes(w3: Web3, numbers) -> dict[int, str | None]:
+    """{number: the canonical block's 0x-hash, None above the head}."""
+    numbers = sorted(set(numbers))
+    head = w3.eth.block_number
+    below = [n for n in numbers if n <= head]
+    blocks = batched(w3, [_Deferred(w3.eth.get_block, n) for n in below]) if below else []
+    hashes = {n: "0x" + bytes(b["hash"]).hex().removeprefix("0x") for n, b in zip(below, blocks)}
+    return {n: hashes.get(n) for n in numbers}
+
+
+def task_statuses(hub: Contract, task_ids: list[str]) -> dict[str, str]:
+    """{task id: its TASK_STATUS name on chain}."""
+    calls = [hub.functions.taskStatus(to_bytes32(t)) for t in task_ids]
+    return {t: TASK_STATUS[s] for t, s in zip(task_ids, batched(hub.w3, calls))}
+
+
+def worker_records(hub: Contract, addresses) -> dict[str, WorkerRecord]:
+    """{lower-case address: its membership record}."""
+    addresses = sorted({a.lower() for a in addresses})
+    calls = [hub.functions.s_workers(Web3.to_checksum_address(a)) for a in addresses]
+    records = {}
+    for address, (pool, stake, _earnings, score, left_at) in zip(addresses, batched(hub.w3, calls)):
+        records[address] = WorkerRecord(pool=pool, stake=stake, score=score, left_at=left_at)
+    return records
+
+
+def assets(hub: Contract, kind: str, ids) -> dict[int, tuple]:
+    """{registry id: (owner, price, checksum, uri)} of apps or datasets."""
+    ids = sorted(set(ids))
+    getter = hub.functions.s_apps if kind == "app" else hub.functions.s_datasets
+    return dict(zip(ids, batched(hub.w3, [getter(i) for i in ids])))

@@ -85,6 +85,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     from .db import make_engine
     from .hub import RevertExplainer
     from .service import Oracle, OracleSettings
+    from .startup import check_grid, check_pool_oracle
     from .txmanager import TransactionManager
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -101,6 +102,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     if not w3.is_connected():
         raise click.ClickException(f"cannot reach the chain at {url}")
     deployment.check(w3, url)
+    check_pool_oracle(w3, deployment.hub, pool, account.address)
     grid_handle = None
     if embedded_grid:
         from .embedded import start_grid
@@ -116,23 +118,25 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
         grid = GridClient(scheduler, grid_token)
     else:
         raise click.ClickException("give --scheduler URL (and --grid-token) or --embedded-grid")
-    engine = make_engine(db_url)
-    tx = TransactionManager(w3, account, engine, stuck_after=stuck_after, explain_revert=RevertExplainer("Hub"))
-    pool_orders = None
-    if order_book:
-        from orderbook.client import BookClient
-
-        from .hub import hub_contract
-        from .pool_orders import OrderPolicy, PoolOrders
-
-        pool_orders = PoolOrders(w3, hub_contract(w3, deployment.hub), pool, account, BookClient(order_book), grid, tx,
-                                 OrderPolicy(lifetime=order_lifetime))
-    oracle = Oracle(w3, deployment, pool, account, engine, grid,
-                    OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx,
-                    pool_orders=pool_orders)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
+        check_grid(grid)
+        engine = make_engine(db_url)
+        tx = TransactionManager(w3, account, engine, stuck_after=stuck_after, explain_revert=RevertExplainer("Hub"),
+                                confirmations=confirmations)
+        pool_orders = None
+        if order_book:
+            from orderbook.client import BookClient
+
+            from .hub import hub_contract
+            from .pool_orders import OrderPolicy, PoolOrders
+
+            pool_orders = PoolOrders(w3, hub_contract(w3, deployment.hub), pool, account, BookClient(order_book), grid,
+                                     tx, OrderPolicy(lifetime=order_lifetime))
+        oracle = Oracle(w3, deployment, pool, account, engine, grid,
+                        OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx,
+                        pool_orders=pool_orders)
         oracle.run(stop)
     except KeyboardInterrupt:
         pass

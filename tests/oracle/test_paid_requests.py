@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 
@@ -22,6 +23,7 @@ def net(tmp_path_factory):
     net.workdir = workdir
     net.answer_app = net.add_app("answer", APPS / "answer.py")
     net.crash_app = net.add_app("crash", APPS / "crash.sh")
+    net.split_app = net.add_app("fails-differently", APPS / "fails_differently.sh")
     net.nowhere_app = net.add_app("nowhere", APPS / "answer.py", arch="ppc64le")  # no worker can run it
     oracle = start_oracle(net, workdir, "--poll-interval", "0.2")
     yield net
@@ -90,6 +92,22 @@ def test_app_failing_on_every_worker_is_refunded(net):
     assert rlc.functions.balanceOf(user).call() == before  # paid, then refunded in full
     assert not events(net, "TaskFinalized", task_id)
     assert wait_until(lambda: task_state(net.workdir, task_id) == "REFUNDED", 20, what="REFUNDED")
+
+
+def test_replicas_failing_differently_are_refunded_at_once_with_the_reason(net):
+    """No quorum can be reached (three workers, three different failures): the failure is
+    reported as soon as the votes are in, not at the deadline."""
+    rlc = net.contract("RLC")
+    user = net.key(localnet.USER).address
+    before = rlc.functions.balanceOf(user).call()
+    task_id, _request, _receipt = net.request(net.split_app, trust=3, duration=600)
+    [failed] = wait_until(lambda: events(net, "TaskFailed", task_id), 90, what="TaskFailed")
+    reason = failed["args"]["reason"]
+    assert reason.startswith("no quorum: 3 results, at most 1 identical, 3 needed; exit codes 1; first stderr: failed in run ")
+    assert rlc.functions.balanceOf(user).call() == before
+    task = oracle_tasks(net.workdir)["0x" + task_id.hex()]
+    assert net.w3.eth.get_block("latest")["timestamp"] < task.deadline - 500  # minutes before its deadline
+    assert net.grid.client().job(task.job_uid)["status"] == "ABORTED"  # the grid stops retrying it
 
 
 def test_task_past_its_deadline_is_claimed_back_for_the_requester(net):
@@ -164,3 +182,26 @@ def test_app_unknown_on_the_grid_is_refused_with_its_reason(net):
     task_id, _request, _receipt = net.request(app, trust=1)
     [failed] = wait_until(lambda: events(net, "TaskFailed", task_id), 60, what="TaskFailed")
     assert "unknown on the grid" in failed["args"]["reason"]
+
+
+def oracle_run(net, key: str, token: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ORACLE_PRIVATE_KEY=key)
+    return subprocess.run([sys.executable, "-m", "oracle.cli", "run", "--rpc-url", net.chain.url,
+                           "--deployment", str(net.workdir / "local.json"), "--scheduler", net.grid.url,
+                           "--grid-token", token, "--db", f"sqlite:///{net.workdir / 'refused.db'}"],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_oracle_run_with_a_key_that_is_not_the_pools_oracle_stops_in_one_line(net):
+    user = net.key(localnet.USER)
+    done = oracle_run(net, "0x" + bytes(user.key).hex(), net.grid.token)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"Error: the oracle key's address {user.address} is not pool {net.deployment.pool}'s oracle "
+        f"({net.key(localnet.ORACLE).address}): run with the key the pool names, or update the pool")
+
+
+def test_oracle_run_with_a_token_the_grid_refuses_is_an_authorization_error(net):
+    done = oracle_run(net, "0x" + bytes(net.key(localnet.ORACLE).key).hex(), "not-a-valid-token-at-all")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert f"the grid at {net.grid.url} refuses the oracle's token (401)" in done.stderr.strip().splitlines()[-1]

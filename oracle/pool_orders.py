@@ -19,7 +19,7 @@ from web3 import Web3
 
 from offchain_grid.contribution import hub_domain
 from orderbook import orders
-from orderbook.client import BookClient, parse_listed
+from orderbook.client import BookClient, BookError, parse_listed
 
 log = logging.getLogger("oracle.pool_orders")
 
@@ -120,6 +120,9 @@ class PoolOrders:
         self.book, self.grid, self.tx, self.policy = book, grid, tx, policy
         self.domain = hub_domain(w3.eth.chain_id, hub.address)
         self._next_at = 0.0
+        # digest -> the orders this process signed, until they expire (a restart forgets them:
+        # the book still lists those it did not withdraw, and --order-lifetime bounds the others)
+        self._signed: dict[str, dict] = {}
 
     def step(self) -> None:
         if time.monotonic() < self._next_at:
@@ -127,19 +130,43 @@ class PoolOrders:
         self._next_at = time.monotonic() + self.policy.refresh
         now = self.w3.eth.get_block("latest")["timestamp"]
         wanted = wanted_terms(self.pool, self.capacity(), self.prices(), now, self.policy.lifetime)
-        decided = plan(self.listed(), wanted, now, self.policy.lifetime)
+        self._signed = {d: o for d, o in self._signed.items() if o["expiry"] >= now}
+        try:
+            listed, book_up = self.listed(), True
+        except BookError as exc:
+            log.warning("order book unreachable (%s): cancelling what must be from the orders signed here", exc)
+            listed, book_up = [], False
+        decided = plan(listed, wanted, now, self.policy.lifetime)
+        # orders signed here and no longer on the book (withdrawn, or the book is down) are still
+        # valid on chain: cancelled too when the workers no longer deliver them
+        on_book = {entry.digest for entry in listed}
+        decided.cancel += [d for d, o in list(self._signed.items())
+                           if d not in on_book and promises_more(o, wanted) and self._open(d, o)]
         for digest in decided.cancel:
             self.tx.send(f"cancel-order:{digest}", self.hub.functions.cancelOrders([bytes.fromhex(digest[2:])]))
-            self.book.withdraw(digest, self.account)
+            self._signed.pop(digest, None)
             log.info("pool order %s cancelled: the workers no longer deliver it", digest[:10])
+        if not book_up:
+            return
+        for digest in decided.cancel + decided.withdraw:
+            if digest in on_book:
+                self.book.withdraw(digest, self.account)
         for digest in decided.withdraw:
-            self.book.withdraw(digest, self.account)
             log.info("pool order %s withdrawn: the pool's capacity changed", digest[:10])
         if decided.publish is not None:
             order = orders.new_order("pool", **decided.publish)
             listed = self.book.publish("pool", order, orders.sign("pool", order, self.account.key, self.domain))
+            self._signed[listed["digest"]] = order
             log.info("pool order %s published: trust up to %d, %d tasks, %s nRLC per replica", listed["digest"][:10],
                      order["maxTrust"], order["volume"], order["price"])
+
+    def _open(self, digest: str, order: dict) -> bool:
+        """Whether the order can still be matched on chain (else it is forgotten here)."""
+        consumed, cancelled = self.hub.functions.orderUse(self.account.address, bytes.fromhex(digest[2:])).call()
+        if cancelled or consumed >= order["volume"]:
+            self._signed.pop(digest, None)
+            return False
+        return True
 
     def prices(self) -> tuple[int, int]:
         """The pool's standing price per replica and per unit of callback gas, from the registry."""

@@ -103,8 +103,9 @@ def build_market(workdir: Path) -> Market:
 class Book:
     """`orderbook serve` as its own process."""
 
-    def __init__(self, rpc_url: str, deployment_file: Path, workdir: Path, db_url: str | None = None, *extra: str):
-        self.port = free_port()
+    def __init__(self, rpc_url: str, deployment_file: Path, workdir: Path, db_url: str | None = None, *extra: str,
+                 port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"orderbook-{self.port}.log"
         self.process = subprocess.Popen(

@@ -85,10 +85,24 @@ def test_paid_request_matched_from_the_book_and_pool_orders_follow_the_workers(t
         wait_until(lambda: order_use(net, oracle_key, single["digest"])[1], 120,
                    what="the oracle to cancel its last order")
         wait_until(lambda: not pool_orders(book, net), 30, what="no pool order left on the book")
-        # a worker comes back: the pool offers again what it delivers
+        # workers come back: the pool offers again what they deliver; the offer for one worker is
+        # withdrawn from the book when a second one is back (it still holds on chain)
         net.grid.add_worker(net.worker_key(0), name="worker0-again")
-        wait_until(lambda: [o for o in pool_orders(book, net) if o["order"]["maxTrust"] == 1], 90,
-                   what="a pool order again once a worker is back")
+        [for_one] = wait_until(lambda: [o for o in pool_orders(book, net) if o["order"]["maxTrust"] == 1], 90,
+                               what="a pool order again once a worker is back")
+        net.grid.add_worker(net.worker_key(1), name="worker1-again")
+        [for_two] = wait_until(lambda: [o for o in pool_orders(book, net) if o["order"]["maxTrust"] == 2]
+                               if len(pool_orders(book, net)) == 1 else None, 90,
+                               what="the offer for two workers in place of the one for one")
+        assert order_use(net, oracle_key, for_one["digest"]) == (0, False)
+        # with the book down, every worker gone: both offers, withdrawn or listed, are cancelled on chain
+        book.stop()
+        for worker in net.grid.workers[2:]:
+            worker.terminate()
+        for offer in (for_one, for_two):
+            wait_until(lambda: order_use(net, oracle_key, offer["digest"])[1], 120,
+                       what=f"the oracle to cancel {offer['digest']} with the book down")
+        book = Book(net.chain.url, tmp_path / "local.json", tmp_path, port=book.port)
         # the app owner cancels its own order on chain, and the book drops it
         cumulus(net, tmp_path, APP_OWNER, "order", "cancel", app_order["digest"], "--book", book.url)
         assert order_use(net, net.key(APP_OWNER).address, app_order["digest"])[1]

@@ -9,6 +9,7 @@ import time
 from eth_account import Account
 from eth_account.messages import defunct_hash_message, encode_defunct
 from sqlalchemy import and_, func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from . import orders
@@ -39,7 +40,10 @@ def publish(session: Session, chain: ChainView, publication: Publication, *, max
     if existing is not None:  # spent on chain: listed again only if the chain says otherwise now
         session.delete(existing)
         session.flush()
-    signature = orders.hex_bytes(publication.signature, "signature")
+    try:
+        signature = orders.hex_bytes(publication.signature, "signature")
+    except orders.InvalidOrder as exc:
+        raise Refused(str(exc)) from None
     check_terms(kind, order, chain.now())
     signer = verified_signer(kind, order, signature, chain)
     consumed, cancelled = chain.order_use(signer, bytes.fromhex(digest[2:]))
@@ -59,7 +63,11 @@ def publish(session: Session, chain: ChainView, publication: Publication, *, max
                     order_json=json.dumps(orders.to_json(kind, order)), signature="0x" + signature.hex(),
                     **_columns(kind, order))
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same order published at the same time through another connection
+        session.rollback()
+        return session.get(BookOrder, digest), False
     session.refresh(row)
     return row, True
 
@@ -103,7 +111,10 @@ def withdraw(session: Session, chain: ChainView, digest: str, withdrawal: Withdr
         raise Refused(f"no order {digest} on the book", 404)
     if abs(withdrawal.at - time.time()) > WITHDRAWAL_WINDOW:
         raise Refused(f"the withdrawal's time {withdrawal.at} is more than {WITHDRAWAL_WINDOW} s from the book's")
-    signature = orders.hex_bytes(withdrawal.signature, "signature")
+    try:
+        signature = orders.hex_bytes(withdrawal.signature, "signature")
+    except orders.InvalidOrder as exc:
+        raise Refused(str(exc)) from None
     message = encode_defunct(text=withdrawal_message(row.digest, withdrawal.at))
     try:
         signer = Account.recover_message(message, signature=signature)

@@ -4,6 +4,7 @@ the chain has used it up, cancelled it or let it expire."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -81,6 +82,9 @@ def test_refuses_wrong_signer_domain_and_terms(market, book):
     assert "no app 999" in str(_refusal(book, "app", unknown, market.sign("app", unknown, APP_OWNER)))
     trusting = _pool(market, maxTrust=0)
     assert "maxTrust" in str(_refusal(book, "pool", trusting, market.sign("pool", trusting, POOL_OWNER)))
+    answer = requests.post(f"{book.url}/api/v1/orders", timeout=30, json={
+        "kind": "app", "order": orders.to_json("app", order), "signature": "0x123"})  # odd hex digits
+    assert answer.status_code == 422 and "0x-hex" in answer.json()["detail"], answer.text
     broke = _request(market, requester=market.key(STRANGER).address)
     assert "escrow balance" in str(_refusal(book, "request", broke, market.sign("request", broke, STRANGER)))
     assert market.digest("app", order) not in _listed(book)
@@ -146,6 +150,9 @@ def test_withdrawal_only_by_the_signer(market, book):
     with pytest.raises(BookError) as raised:
         book.client.withdraw(digest, market.key(STRANGER))
     assert raised.value.status == 403
+    answer = requests.post(f"{book.url}/api/v1/orders/{digest}/withdrawal", timeout=30,
+                           json={"at": int(time.time()), "signature": "0xabc"})
+    assert answer.status_code == 422, answer.text
     book.client.withdraw(digest, market.key(APP_OWNER))
     assert digest not in _listed(book)
 

@@ -3,6 +3,10 @@ chain followed, and the listing kept across a restart."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
 from oracle.deployment import transact
 from orderbook import orders
 from tests.grid.postgres import Postgres
@@ -34,6 +38,15 @@ def test_book_on_postgresql(market, tmp_path):
         book = Book(market.chain.url, market.workdir / "market.json", tmp_path, url)  # a restart keeps the book
         assert {e["digest"] for e in book.client.orders(app=market.app)} >= {
             market.digest("app", app), market.digest("pool", pool), market.digest("request", request)}
+        # the same order published by many clients at once: listed once, nobody gets an error
+        twin = orders.new_order("app", app=market.app, price=RLC, volume=1, expiry=expiry)
+        body = {"kind": "app", "order": orders.to_json("app", twin),
+                "signature": "0x" + market.sign("app", twin, APP_OWNER).hex()}
+        with ThreadPoolExecutor(8) as pool_of_clients:
+            statuses = list(pool_of_clients.map(
+                lambda _: requests.post(f"{book.url}/api/v1/orders", json=body, timeout=60).status_code, range(8)))
+        assert sorted(statuses) == [200] * 7 + [201], statuses
+        assert len(book.client.orders(kind="app", max_price=RLC)) == 1
         blank = orders.new_order("dataset", salt=bytes(32))
         transact(market.w3, market.key(STRANGER), market.hub().functions.matchOrders(
             orders.as_tuple("app", app), orders.as_tuple("dataset", blank), orders.as_tuple("pool", pool),

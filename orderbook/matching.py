@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ZERO = "0x" + "00" * 20
+MAX_TRIES = 100_000  # combinations `cheapest` checks at most (about a tenth of a second)
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,37 @@ def cheapest(request: dict, apps: Iterable[Offer], datasets: Iterable[Offer], po
              now: int) -> tuple[Offer, Offer | None, Offer] | None:
     """The cheapest app, dataset (None when the request asks for none) and pool offers that match
     `request`, among those with volume left; None when nothing does. Ties go to the offer that
-    expires last (it is least likely to lapse before the match is mined)."""
-    live = [o for o in apps if o.remaining > 0]
-    live_pools = [o for o in pools if o.remaining > 0]
-    data = [o for o in datasets if o.remaining > 0] if request["dataset"] else [None]
-    best, best_key = None, None
+    expires last (it is least likely to lapse before the match is mined). Offers are tried
+    cheapest first, and a branch stops once even its cheapest completion costs more than the
+    best found (prices add up), so a book of many offers answers quickly."""
+    # offers that fail the request on their own are left out first: what remains can only fail
+    # on the restrictions between two offers (an app's or dataset's onlyPool)
+    apps = [o for o in apps if _alone(o, request, now)]
+    datasets = [o for o in datasets if _alone(o, request, now)]
+    pools = [o for o in pools if _alone(o, request, now)]
+    live = sorted((o for o in apps if o.remaining > 0), key=lambda o: o.order["price"])
+    live_pools = sorted((o for o in pools if o.remaining > 0), key=lambda o: _pool_cost(o.order, request))
+    data = sorted((o for o in datasets if o.remaining > 0), key=lambda o: o.order["price"]) \
+        if request["dataset"] else [None]
+    if not live or not live_pools or not data:
+        return None
+    least_data = data[0].order["price"] if data[0] else 0
+    least_pool = _pool_cost(live_pools[0].order, request)
+    best, best_key, budget = None, None, MAX_TRIES
     for app in live:
+        if best_key and app.order["price"] + least_data + least_pool > best_key[0]:
+            break
         for dataset in data:
+            d = dataset.order if dataset else None
+            so_far = app.order["price"] + (d["price"] if d else 0)
+            if best_key and so_far + least_pool > best_key[0]:
+                break
             for pool in live_pools:
-                d = dataset.order if dataset else None
+                if best_key and so_far + _pool_cost(pool.order, request) > best_key[0]:
+                    break
+                budget -= 1
+                if budget < 0:  # a book stuffed with orders that fit no one: the best found so far
+                    return best
                 if mismatch(app.order, d, pool.order, request, now) is not None:
                     continue
                 key = (price(app.order, d, pool.order, request),
@@ -84,3 +107,28 @@ def cheapest(request: dict, apps: Iterable[Offer], datasets: Iterable[Offer], po
                 if best_key is None or key < best_key:
                     best, best_key = (app, dataset, pool), key
     return best
+
+
+def _alone(offer: Offer, request: dict, now: int) -> bool:
+    """Whether the offer could fit the request with some offers of the other kinds: its expiry,
+    what it is for, its restrictions (to a pool only when the request names one), the pool's terms."""
+    order, kind = offer.order, offer.kind
+    if now > order["expiry"]:
+        return False
+    requester = order.get("onlyRequester", ZERO)
+    if requester not in (ZERO, request["requester"]):
+        return False
+    pool_ok = request["pool"] == 0 or order.get("onlyPool", 0) in (0, request["pool"])
+    if kind == "app":
+        return order["app"] == request["app"] and order["onlyDataset"] in (0, request["dataset"]) and pool_ok
+    if kind == "dataset":
+        return order["dataset"] == request["dataset"] and order["onlyApp"] in (0, request["app"]) and pool_ok
+    return request["pool"] in (0, order["pool"]) and order["onlyApp"] in (0, request["app"]) \
+        and order["onlyDataset"] in (0, request["dataset"]) and order["maxTrust"] >= request["trust"] \
+        and order["workerStake"] >= request["minStake"] and order["workerScore"] >= request["minScore"]
+
+
+def _pool_cost(pool: dict, request: dict) -> int:
+    """What the pool order adds to a task of `request`: its replicas and its callback gas."""
+    callback_gas = request["callbackGasLimit"] if request["callback"] != ZERO else 0
+    return pool["price"] * request["trust"] + callback_gas * pool["callbackGasPrice"]

@@ -13,6 +13,10 @@ from sqlmodel import SQLModel, create_engine
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_DB_URL = "sqlite:///xw-scheduler.db"
+# Requests holding a PostgreSQL session at once (they wait their turn in the event loop, api/deps.py);
+# the pool has a few more connections for the sweeper and startup, so no request waits inside the pool.
+SESSIONS_AT_ONCE = 8
+POOL_SPARE = 4
 
 
 def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
@@ -22,7 +26,8 @@ def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_immediate_transactions(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=SESSIONS_AT_ONCE + POOL_SPARE, max_overflow=4,
+                               pool_timeout=10)
     SQLModel.metadata.create_all(engine)
     return engine
 
@@ -43,6 +48,11 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def sessions_at_once(engine: Engine) -> int:
+    """How many requests may hold a database session at once: SQLite has one writer, PostgreSQL a pool."""
+    return 1 if engine.dialect.name == "sqlite" else SESSIONS_AT_ONCE
 
 
 def writer_lock(engine: Engine):

@@ -20,17 +20,14 @@ from ..storage import BlobStore
 
 @asynccontextmanager
 async def _turn(request: Request) -> AsyncIterator[None]:
-    """On SQLite, requests wait for the database here, in the event loop, one at a time.
+    """Requests wait for the database here, in the event loop: one at a time on SQLite, as many
+    as the connection pool serves on PostgreSQL.
 
-    Waiting for the writer lock in a worker thread instead let 40 waiting requests take every
-    thread of the pool while the request holding the lock needed one more to run its handler:
-    with more than 40 workers calling at once, the scheduler stopped answering.
+    Waiting in a worker thread instead (for SQLite's writer lock, or a pooled connection) let the
+    waiting requests take every thread while the requests holding the database needed one more
+    thread to go on: with more callers at once than threads, the scheduler stopped answering.
     """
-    gate = request.app.state.db_gate
-    if gate is None:
-        yield
-        return
-    async with gate:
+    async with request.app.state.db_gate:
         yield
 
 

@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from ..db import make_engine, writer_lock
+from ..db import make_engine, sessions_at_once, writer_lock
 from ..errors import GridError
 from ..models import NO_NUL, now
 from ..scheduler import dashboard as grid_view
@@ -58,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.db_lock = writer_lock(app.state.engine)
-    app.state.db_gate = asyncio.Semaphore(1) if app.state.engine.dialect.name == "sqlite" else None
+    app.state.db_gate = asyncio.Semaphore(sessions_at_once(app.state.engine))
     app.state.store = BlobStore(settings.data_dir)
     modules = [users, addresses, apps, datas, jobs, workers, worker_protocol]
     for module in modules + ([dashboard] if settings.dashboard else []):
@@ -80,6 +81,12 @@ def create_app(settings: Settings) -> FastAPI:
         # A deadlock broken by PostgreSQL, a lost connection: nothing was applied, the caller may retry.
         log.warning("database error, answered 503: %s", str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
         return JSONResponse(status_code=503, content={"detail": "the database could not complete the request; retry"},
+                            headers={"Retry-After": "1"})
+
+    @app.exception_handler(PoolTimeout)
+    async def database_busy(_request: Request, exc: PoolTimeout):
+        log.warning("no database connection free, answered 503: %s", str(exc).splitlines()[0])
+        return JSONResponse(status_code=503, content={"detail": "the database is busy; retry"},
                             headers={"Retry-After": "1"})
 
     @app.exception_handler(DataError)

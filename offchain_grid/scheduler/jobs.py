@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from ..archive import exit_code_of, stderr_start
@@ -17,6 +17,11 @@ from .events import note_work
 from .lifecycle import finish, lock_jobs
 from .servable import connected, why_unservable
 from .users import user_names
+
+# PostgreSQL plans from table statistics that autovacuum refreshes only after a while: a pull planned
+# for a small job table takes 90 ms per call over 5,000 freshly queued jobs, against 0.1 ms once
+# analyzed. A batch this large is analyzed at once.
+ANALYZE_AFTER_JOBS = 1000
 
 
 def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> list[JobRef]:
@@ -61,6 +66,9 @@ def submit_jobs(session: Session, owner: User, requests: list[JobCreate]) -> lis
             for job_id, row in zip(ids, fresh) for _ in range(row["replication"])])
         note_work(session)
     session.commit()
+    if len(fresh) >= ANALYZE_AFTER_JOBS and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE job, replicate"))
+        session.commit()
     return refs
 
 

@@ -2,8 +2,9 @@
 
 Candidates are read as plain columns and claimed with one conditional UPDATE ... RETURNING,
 so two schedulers on one PostgreSQL database never hand out the same replicate. On PostgreSQL
-the candidates' jobs are locked first, skipping those another transaction holds (a report being
-counted, another pull): a replicate is never claimed while its job's votes are being counted.
+the candidates' jobs are locked as they are read, passing over those another transaction holds (a
+report being counted, another pull): a replicate is never claimed while its job's votes are being
+counted, and concurrent pulls take different jobs.
 """
 
 from __future__ import annotations
@@ -47,10 +48,6 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
         if len(wanted) < max_jobs and row[1] not in jobs_seen:
             jobs_seen.add(row[1])
             wanted.append(row)
-    if wanted and session.get_bind().dialect.name != "sqlite":  # SQLite: the writer lock already serializes
-        free = set(session.exec(select(Job.id).where(Job.id.in_(sorted(jobs_seen)), Job.status.in_(_OPEN))
-                                .order_by(Job.id).with_for_update(skip_locked=True)).all())
-        wanted = [row for row in wanted if row[1] in free]
     claimed = _claim(session, settings, worker, [row[0] for row in wanted])
     if claimed:
         session.exec(update(Job).where(Job.id.in_([row[1] for row in wanted if row[0] in claimed]),
@@ -62,7 +59,8 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
 
 def _candidates(session: Session, worker: Worker, window: int, with_checksums: bool) -> list:
     shared = worker.shared_apps or []
-    query = _candidate_query("docker" in shared, with_checksums)
+    locking = session.get_bind().dialect.name != "sqlite"  # SQLite: the writer lock already serializes
+    query = _candidate_query("docker" in shared, with_checksums, locking)
     params = {"worker_id": worker.id, "arch": worker.arch, "os": worker.os, "shared": shared or [""],
               "window": window}
     return list(session.execute(query, params).all())
@@ -71,21 +69,28 @@ def _candidates(session: Session, worker: Worker, window: int, with_checksums: b
 _MINE = aliased(Replicate)
 
 
-@lru_cache(maxsize=4)
-def _candidate_query(docker: bool, with_checksums: bool):
-    """Built once per variant with bind parameters: building the statement costs more than running it."""
+@lru_cache(maxsize=8)
+def _candidate_query(docker: bool, with_checksums: bool, locking: bool):
+    """Built once per variant with bind parameters: building the statement costs more than running it.
+
+    `locking` (PostgreSQL) locks the candidates and their jobs as it reads them, passes over the
+    rows other transactions hold, and checks a locked row again in its latest version (a replicate
+    another pull claimed since this statement began is no longer PENDING): concurrent pulls, which
+    all see the same oldest pending replicates in their snapshots, then each get different jobs
+    instead of all but one getting none.
+    """
     fits = or_(and_(App.type == "DEPLOYABLE", App.arch == bindparam("arch"), App.os == bindparam("os")),
                and_(App.type == "SHARED", App.image.is_(None), App.name.in_(bindparam("shared", expanding=True))))
     if docker:  # a worker with a Docker engine runs every Docker app
         fits = or_(fits, and_(App.type == "SHARED", App.image.is_not(None)))
     columns = (Replicate.id, Job.id, App.checksum, Job.data_checksums) if with_checksums else (Replicate.id, Job.id)
-    return (select(*columns)
-            .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
-            .where(Replicate.status == ReplicateStatus.PENDING.value,
-                   Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]), fits,
-                   ~exists().where(_MINE.job_id == Replicate.job_id, _MINE.worker_id == bindparam("worker_id"),
-                                   _MINE.status.in_(VOTING)))
-            .order_by(Replicate.job_id, Replicate.id).limit(bindparam("window")))  # oldest job first
+    query = (select(*columns)
+             .join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
+             .where(Replicate.status == ReplicateStatus.PENDING.value, Job.status.in_(_OPEN), fits,
+                    ~exists().where(_MINE.job_id == Replicate.job_id, _MINE.worker_id == bindparam("worker_id"),
+                                    _MINE.status.in_(VOTING)))
+             .order_by(Replicate.job_id, Replicate.id).limit(bindparam("window")))  # oldest job first
+    return query.with_for_update(of=(Replicate, Job), skip_locked=True) if locking else query
 
 
 def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int]) -> set[int]:

@@ -74,14 +74,15 @@ def best_match(chain: Chain, book: BookClient, request: dict) -> tuple[dict, dic
 
 def match(chain: Chain, account, app: dict, dataset: dict | None, pool: dict, request: dict, signatures: dict,
           price: int, on_wait=None) -> tuple[bytes, dict]:
-    """Sends the match as the requester (its own order needs no signature then): paid from its
-    escrow balance when that covers the price, else by one approveAndCall of exactly the price."""
+    """Sends the match. As the requester (its own order needs no signature then): paid from its
+    escrow balance when that covers the price, else by one approveAndCall of exactly the price.
+    As anyone else (with the request order's signature): paid from the requester's balance."""
     blank = orders.new_order("dataset", salt=bytes(32))
     args = (orders.as_tuple("app", app), orders.as_tuple("dataset", dataset or blank), orders.as_tuple("pool", pool),
             orders.as_tuple("request", request),
-            (signatures["app"], signatures.get("dataset", b""), signatures["pool"], b""))
+            (signatures["app"], signatures.get("dataset", b""), signatures["pool"], signatures.get("request", b"")))
     call = chain.hub.functions.matchOrders(*args)
-    if chain.hub.functions.s_balances(account.address).call() >= price:
+    if account.address != request["requester"] or chain.hub.functions.s_balances(account.address).call() >= price:
         receipt = transact(chain.w3, account, call, on_wait=on_wait)
     else:
         data = bytes.fromhex(chain.hub.encode_abi("matchOrders", args=args).removeprefix("0x"))
@@ -104,4 +105,17 @@ def request_best(chain: Chain, account, book: BookClient, spec: dict, max_price:
         raise SdkError(f"the cheapest orders cost {format_rlc(price)}, above --max-price {format_rlc(max_price)}")
     request = {**probe, "maxPrice": price if max_price is None else max_price}
     task_id, receipt = match(chain, account, app, dataset, pool, request, signatures, price, on_wait)
+    return task_id, receipt, price
+
+
+def match_published(chain: Chain, account, book: BookClient, digest: str, on_wait=None) -> tuple[bytes, dict, int]:
+    """A request order published on the book, matched by anyone with the book's cheapest
+    compatible orders; the requester pays from its escrow balance, as its signature allows."""
+    entry = book_call(book.order, digest)
+    kind, request, signature = parse_listed(entry)
+    if kind != "request":
+        raise SdkError(f"order {digest} is a {kind} order: only a request order is matched so")
+    app, dataset, pool, signatures, price = best_match(chain, book, request)
+    task_id, receipt = match(chain, account, app, dataset, pool, request, {**signatures, "request": signature},
+                             price, on_wait)
     return task_id, receipt, price

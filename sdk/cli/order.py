@@ -1,4 +1,5 @@
-"""`cumulus order`: sign and publish market orders, list a book's orders, cancel your own."""
+"""`cumulus order`: sign and publish market orders, list a book's orders, match a published request
+order, cancel your own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from orderbook import orders
 from orderbook.client import BookClient
 
 from ..errors import SdkError
-from ..market import book_call, domain, new_order
+from ..market import book_call, domain, match_published, new_order
+from ..requests import checked_params
 from ..units import format_rlc, parse_rlc
 from .common import TxProgress, chain_options, errors, json_option, key_options, report, say
 
@@ -21,6 +23,9 @@ FIELDS = {
     "only_pool": ("onlyPool", int), "only_requester": ("onlyRequester", str),
     "callback_gas_price": ("callbackGasPrice", parse_rlc), "max_trust": ("maxTrust", int),
     "worker_stake": ("workerStake", parse_rlc), "worker_score": ("workerScore", int),
+    "max_price": ("maxPrice", parse_rlc), "trust": ("trust", int), "min_stake": ("minStake", parse_rlc),
+    "min_score": ("minScore", int), "params": ("params", checked_params), "callback": ("callback", str),
+    "callback_gas": ("callbackGasLimit", int), "duration": ("duration", int),
 }
 
 
@@ -37,14 +42,16 @@ def order():
     Example:
         cumulus order publish app --app 1 --price 2 --volume 100
         cumulus order list --app 1
+        cumulus order publish request --app 1 --max-price 12 --trust 3 --params "3 4 5"
+        cumulus order match 0x7a2e...
         cumulus order cancel 0x5f1c...
     """
 
 
 @order.command()
 @errors
-@click.argument("kind", type=click.Choice(["app", "dataset", "pool"]))
-@click.option("--app", help="The app (app orders), or 0.")
+@click.argument("kind", type=click.Choice(["app", "dataset", "pool", "request"]))
+@click.option("--app", help="The app (app and request orders).")
 @click.option("--dataset", help="The dataset (dataset orders).")
 @click.option("--pool", help="The pool (pool orders).")
 @click.option("--price", help="RLC per task (per replica for a pool); default: the registry's standing price.")
@@ -58,20 +65,31 @@ def order():
 @click.option("--max-trust", help="Pool orders: the most agreeing workers a task may ask for (default 1).")
 @click.option("--worker-stake", help="Pool orders: the stake each signer holds at least, in RLC (default 0).")
 @click.option("--worker-score", help="Pool orders: the reputation each signer holds at least (default 0).")
+@click.option("--max-price", help="Request orders: the most one task may cost, in RLC (needed).")
+@click.option("--trust", help="Request orders: workers that must agree (default 1).")
+@click.option("--min-stake", help="Request orders: each signer's least stake, in RLC.")
+@click.option("--min-score", help="Request orders: each signer's least reputation.")
+@click.option("--params", help="Request orders: the app's arguments, as a shell line.")
+@click.option("--callback", help="Request orders: a contract to call back with the result.")
+@click.option("--callback-gas", help="Request orders: gas the callback gets.")
+@click.option("--duration", help="Request orders: seconds to the deadline, 0 for the pool's most.")
 @book_option
 @chain_options
 @key_options
 @json_option
 def publish(kind, expires_in, book_url, chain, account, as_json, **options):
-    """Sign an app, dataset or pool order with your key and publish it on the book.
+    """Sign an order with your key and publish it on the book.
 
-    You must be the app's or dataset's owner, or the pool's owner or oracle. A requester's order
-    is signed and matched in one step by `cumulus task request --best`.
+    You must be the app's or dataset's owner, or the pool's owner or oracle; a request order is
+    yours as its requester, and anyone may match it (`cumulus order match`), paid from your
+    escrow balance, which must cover its --max-price. `cumulus task request --best` signs
+    nothing: it matches the book's orders at once.
 
     \b
     Example:
         cumulus order publish app --app 1 --price 1.5 --volume 100 --only-pool 2
         cumulus order publish pool --pool 2 --price 2.5 --max-trust 3 --worker-stake 100 --volume 10
+        cumulus order publish request --app 1 --max-price 12 --trust 3 --params "3 4 5"
     """
     fields = {name for name, _ in orders.fields(kind)}
     values = {}
@@ -85,10 +103,19 @@ def publish(kind, expires_in, book_url, chain, account, as_json, **options):
             values[name] = parse(text)
         except ValueError:
             raise SdkError(f"--{option.replace('_', '-')} must be a number, not {text!r}") from None
-    if not values.get(kind):
-        raise SdkError(f"give --{kind}: the {kind} the order is for")
-    standing = _standing(chain, kind, values[kind])
-    values.setdefault("price", standing["price"])
+    own = "app" if kind == "request" else kind
+    if not values.get(own):
+        raise SdkError(f"give --{own}: the {own} the order is for")
+    standing = _standing(chain, own, values[own])
+    if kind == "request":
+        if "maxPrice" not in values:
+            raise SdkError("give --max-price: the most one task may cost")
+        values.setdefault("trust", 1)
+        values["requester"] = account.address
+        if values.get("callback") and not chain.w3.is_address(values["callback"]):
+            raise SdkError(f"--callback {values['callback']!r} is not an address")
+    else:
+        values.setdefault("price", standing["price"])
     if kind == "pool":
         values.setdefault("callbackGasPrice", standing["callbackGasPrice"])
         values.setdefault("maxTrust", 1)
@@ -96,8 +123,31 @@ def publish(kind, expires_in, book_url, chain, account, as_json, **options):
     signed = new_order(kind, **values, expiry=now + expires_in)
     signature = orders.sign(kind, signed, account.key, domain(chain))
     listed = book_call(BookClient(book_url).publish, kind, signed, signature)
-    report(listed, as_json, f"{kind} order {listed['digest']} published: {format_rlc(signed['price'])}, "
-                            f"volume {signed['volume']}, until block time {signed['expiry']}")
+    price = signed["maxPrice"] if kind == "request" else signed["price"]
+    report(listed, as_json, f"{kind} order {listed['digest']} published: {format_rlc(price)}"
+                            f"{' at most' if kind == 'request' else ''}, volume {signed['volume']}, "
+                            f"until block time {signed['expiry']}")
+
+
+@order.command(name="match")
+@errors
+@click.argument("digest")
+@book_option
+@chain_options
+@key_options
+@json_option
+def match_(digest, book_url, chain, account, as_json):
+    """Match a request order published on the book with the book's cheapest compatible app,
+    dataset and pool orders; the requester pays from its escrow balance (anyone may send it).
+
+    \b
+    Example:
+        cumulus order match 0x5f1c...
+    """
+    task_id, receipt, price = match_published(chain, account, BookClient(book_url), digest, on_wait=TxProgress())
+    report({"task_id": "0x" + task_id.hex(), "block": receipt["blockNumber"], "price_nrlc": price}, as_json,
+           f"task 0x{task_id.hex()} opened in block {receipt['blockNumber']}: {format_rlc(price)}, "
+           f"{receipt['gasUsed']:,} gas")
 
 
 @order.command(name="list")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
 from sdk.cli import cli
 
-from .conftest import APP_OWNER, ORACLE, STRANGER, USER
+from .conftest import APP_OWNER, ORACLE, STRANGER, USER, wait_until
 
 RLC = 10**9
 
@@ -36,6 +38,23 @@ def test_orders_default_to_the_standing_prices(market, book, cumulus):
     assert apps[0]["digest"] in listed and pools[0]["digest"] in listed
 
 
+def test_published_request_order_matched_by_anyone(market, book, cumulus):
+    market.deposit(USER, 20 * RLC)
+    cumulus(APP_OWNER, "order", "publish", "app", "--app", str(market.app), "--price", "1")
+    cumulus(ORACLE, "order", "publish", "pool", "--pool", str(market.pool), "--price", "2", "--max-trust", "3")
+    published = json.loads(cumulus(USER, "order", "publish", "request", "--app", str(market.app), "--max-price", "10",
+                                   "--trust", "3", "--params", "3 4 5", "--json").stdout)
+    assert published["signer"] == market.key(USER).address and published["order"]["params"] == "0x" + b"3 4 5".hex()
+    before = market.hub().functions.s_balances(market.key(USER).address).call()
+    opened = json.loads(cumulus(STRANGER, "order", "match", published["digest"], "--json").stdout)
+    assert opened["price_nrlc"] == 1 * RLC + 3 * 2 * RLC
+    assert before - market.hub().functions.s_balances(market.key(USER).address).call() == opened["price_nrlc"]
+    wait_until(lambda: published["digest"] not in {e["digest"] for e in book.client.orders(kind="request")},
+               what="the matched request order to leave the book")
+    again = cumulus(STRANGER, "order", "match", published["digest"], ok=False)
+    assert "no order" in again.output and len(again.output.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("role, args, says", [
     (STRANGER, ("order", "publish", "app", "--app", "1"), "not by the app's owner"),
     (APP_OWNER, ("order", "publish", "app", "--app", "1", "--max-trust", "3"), "has no --max-trust"),
@@ -43,6 +62,9 @@ def test_orders_default_to_the_standing_prices(market, book, cumulus):
     (APP_OWNER, ("order", "publish", "app", "--app", "one"), "must be a number"),
     (APP_OWNER, ("order", "publish", "app", "--app", "1", "--only-requester", "me"), "must be an address"),
     (APP_OWNER, ("order", "cancel", "0x1234"), "64 hex digits"),
+    (USER, ("order", "publish", "request", "--app", "1"), "give --max-price"),
+    (USER, ("order", "publish", "request", "--app", "1", "--max-price", "1", "--params", "'open"), "no arguments"),
+    (USER, ("order", "publish", "request", "--app", "1", "--max-price", "1", "--price", "1"), "has no --price"),
     (USER, ("task", "request", "--best", "--app", "1", "--trust", "30"), "no orders on the book fit"),
 ])
 def test_bad_orders_are_refused_in_one_line(cumulus, role, args, says):

@@ -133,10 +133,14 @@ class Oracle:
             requests = {t.task_id: request_of(t) for t in tasks}
             apps = self._assets("app", {r["app"] for r in requests.values()})
             datasets = self._assets("dataset", {r["dataset"] for r in requests.values() if r["dataset"]})
+            submits = []
             for task in tasks:
                 request = requests[task.task_id]
-                seen = Dispatchable(now, apps[request["app"]], datasets.get(request["dataset"]))
-                self._act(session, task, decide(task, seen, self.rules))
+                actions = decide(task, Dispatchable(now, apps[request["app"]], datasets.get(request["dataset"])),
+                                 self.rules)
+                submits += [(task, a) for a in actions if isinstance(a, Submit)]
+                self._act(session, task, [a for a in actions if not isinstance(a, Submit)])
+            self._submit_all(session, submits)
             session.commit()
 
     def _assets(self, kind: str, ids: set[int]) -> dict[int, Asset]:
@@ -153,13 +157,32 @@ class Oracle:
             found[registry_id] = Asset(kind, registry_id, bytes(checksum).hex(), uri, entry)
         return found
 
+    def _submit_all(self, session: Session, submits: list[tuple[TaskRecord, Submit]]) -> None:
+        """One batch submission per 500 jobs; a batch the grid refuses (all or nothing) is
+        submitted job by job, so that only the job it refuses is rejected."""
+        for start in range(0, len(submits), 500):
+            chunk = submits[start:start + 500]
+            try:
+                refs = self.grid.submit_batch([self._job(task, action) for task, action in chunk])
+            except ClientError as exc:
+                if not _refused(exc):  # the grid is down or refuses the oracle: the next step retries
+                    self._error(None, grid_problem(exc))
+                    return
+                for task, action in chunk:
+                    self._submit(session, task, action)
+                continue
+            for (task, _action), ref in zip(chunk, refs):
+                self._apply(session, task, Move(TaskState.DISPATCHED, job_uid=ref["uid"]))
+
+    def _job(self, task: TaskRecord, action: Submit) -> dict:
+        return dict(action.body, app=action.app, args=action.args,
+                    onchain={"chain_id": self.deployment.chain_id, "hub": self.hub.address, "task_id": task.task_id})
+
     def _submit(self, session: Session, task: TaskRecord, action: Submit) -> None:
-        body = dict(action.body, onchain={"chain_id": self.deployment.chain_id, "hub": self.hub.address,
-                                           "task_id": task.task_id})
         try:
-            job = self.grid.submit(action.app, action.args, **body)
+            job = self.grid.post("/jobs", self._job(task, action))
         except ClientError as exc:
-            if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 429):
+            if _refused(exc):
                 self._apply(session, task, Move(TaskState.REJECTED, f"the grid refused the job: {exc}"))
             else:
                 self._error(task.task_id, grid_problem(exc))
@@ -270,6 +293,11 @@ def grid_problem(exc: ClientError) -> str:
     if exc.status in (401, 403):
         return f"the grid refuses the oracle's token ({exc}): check --grid-token"
     return f"grid unavailable, will retry: {exc}"
+
+
+def _refused(exc: ClientError) -> bool:
+    """The grid refuses the job itself (not the oracle's token, nor a rate limit, nor an outage)."""
+    return exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 429)
 
 
 def _contributions(task: TaskRecord) -> list[dict]:

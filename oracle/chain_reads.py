@@ -9,20 +9,22 @@ from web3.contract import Contract
 from offchain_grid.contribution import to_bytes32
 
 from .decisions import WorkerRecord
+from .encoded import EncodedCall
 from .hub import TASK_STATUS
 
 CHUNK = 500  # calls per batch request
 
 
 def batched(w3: Web3, calls: list) -> list:
-    """The results of `calls` (contract function calls, or zero-argument functions making one
-    web3 request, called inside the batch), in order."""
+    """The results of `calls` (EncodedCall reads, or web3 requests deferred with _Deferred), in order."""
     results = []
     for start in range(0, len(calls), CHUNK):
+        chunk = calls[start:start + CHUNK]
         with w3.batch_requests() as batch:
-            for call in calls[start:start + CHUNK]:
-                batch.add(call() if isinstance(call, _Deferred) else call)
-            results += batch.execute()
+            for call in chunk:
+                batch.add(call() if isinstance(call, _Deferred) else w3.eth.call(call.request()))
+            answers = batch.execute()
+        results += [a if isinstance(c, _Deferred) else c.decode(a) for c, a in zip(chunk, answers)]
     return results
 
 
@@ -48,14 +50,14 @@ def block_hashes(w3: Web3, numbers) -> dict[int, str | None]:
 
 def task_statuses(hub: Contract, task_ids: list[str]) -> dict[str, str]:
     """{task id: its TASK_STATUS name on chain}."""
-    calls = [hub.functions.taskStatus(to_bytes32(t)) for t in task_ids]
+    calls = [EncodedCall(hub, "taskStatus", (to_bytes32(t),)) for t in task_ids]
     return {t: TASK_STATUS[s] for t, s in zip(task_ids, batched(hub.w3, calls))}
 
 
 def worker_records(hub: Contract, addresses) -> dict[str, WorkerRecord]:
     """{lower-case address: its membership record}."""
     addresses = sorted({a.lower() for a in addresses})
-    calls = [hub.functions.s_workers(Web3.to_checksum_address(a)) for a in addresses]
+    calls = [EncodedCall(hub, "s_workers", (a,)) for a in addresses]
     records = {}
     for address, (pool, stake, _earnings, score, left_at) in zip(addresses, batched(hub.w3, calls)):
         records[address] = WorkerRecord(pool=pool, stake=stake, score=score, left_at=left_at)
@@ -65,5 +67,5 @@ def worker_records(hub: Contract, addresses) -> dict[str, WorkerRecord]:
 def assets(hub: Contract, kind: str, ids) -> dict[int, tuple]:
     """{registry id: (owner, price, checksum, uri)} of apps or datasets."""
     ids = sorted(set(ids))
-    getter = hub.functions.s_apps if kind == "app" else hub.functions.s_datasets
-    return dict(zip(ids, batched(hub.w3, [getter(i) for i in ids])))
+    getter = "s_apps" if kind == "app" else "s_datasets"
+    return dict(zip(ids, batched(hub.w3, [EncodedCall(hub, getter, (i,)) for i in ids])))

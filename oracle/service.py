@@ -31,6 +31,7 @@ from .task_states import OPEN, SENDING, TaskState, move
 from .txmanager import TransactionManager
 
 log = logging.getLogger("oracle")
+SLOW_STEP = 2.0  # seconds: a step taking longer says where its time went
 
 
 @dataclass
@@ -74,13 +75,18 @@ class Oracle:
 
     def step(self) -> None:
         stages = (self._ingest, self.tx.poll, self._follow_jobs, self._dispatch, self._follow_chain)
+        took = {}
         for stage in stages + ((self.pool_orders.step,) if self.pool_orders else ()):
+            started = time.monotonic()
             try:
                 stage()
             except ClientError as exc:
                 self._error(None, f"{stage.__name__}: {grid_problem(exc)}")
             except Exception as exc:  # one failing stage must not stop the others, nor the loop
                 self._error(None, f"{stage.__name__}: {exc}")
+            took[stage.__name__] = time.monotonic() - started
+        if sum(took.values()) > SLOW_STEP:
+            log.info("slow step (%.1f s): %s", sum(took.values()), ", ".join(f"{k} {v:.2f}" for k, v in took.items()))
 
     # -- chain -> database --------------------------------------------------------------------
 
@@ -206,11 +212,23 @@ class Oracle:
                     log.warning("task %s skipped by the Hub: %s", _short(task_id), outcome.skipped)
                 self._act(session, task, decide(task, outcome, self.rules))
             session.commit()
+            # the tasks to settle are looked at only when a batch can leave at this head, as many
+            # as can leave; held ones and those past their deadline at every step
             ready = {TaskState.COMPLETED, TaskState.REJECTED, TaskState.JOB_FAILED}
-            tasks = [t for t in self._tasks(session, OPEN, include_held=True)
-                     if t.held or t.deadline < head["timestamp"] or (t.state in ready)]
+            room = self.settlements.room(head["number"])
+            tasks = []
+            for task in self._tasks(session, OPEN, include_held=True):
+                if task.held or task.deadline < head["timestamp"]:
+                    tasks.append(task)
+                elif task.state in ready and room > 0:
+                    tasks.append(task)
+                    room -= 1
             if tasks:
-                statuses = chain_reads.task_statuses(self.hub, [t.task_id for t in tasks])
+                # the chain's status is read for held tasks and those past their deadline; a task
+                # ready to settle is taken as open (a batch skips a settled one and says why)
+                unsure = [t.task_id for t in tasks if t.held or t.deadline < head["timestamp"]]
+                statuses = dict.fromkeys((t.task_id for t in tasks), "Requested")
+                statuses.update(chain_reads.task_statuses(self.hub, unsure) if unsure else {})
                 signers = {entry["worker"] for t in tasks if t.state == TaskState.COMPLETED
                            for entry in _contributions(t)}
                 workers = chain_reads.worker_records(self.hub, signers) if signers else {}

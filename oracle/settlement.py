@@ -9,7 +9,7 @@ import json
 import logging
 import secrets
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from .decisions import SENDING_STATE, TxOutcome
 from .errors import TransactionFailed
@@ -21,12 +21,15 @@ from .txmanager import DROPPED, MINED, REVERTED, TransactionManager
 log = logging.getLogger("oracle")
 
 MAX_BATCH = {"finalize": 50, "report": 100, "claim": 100}
-BATCH_GAS = 12_000_000  # a finalize batch's callbacks and payments stay under this
+BATCHES_PER_BLOCK = 3  # of each kind, when more tasks are ready than one batch holds
+BATCH_GAS = 12_000_000  # a finalize batch's gas limit (callbacks, signers, payments) stays under this
 # gas a finalize needs besides its callback and its signers (the Hub's SETTLE_GAS and checks,
 # with room): a batch's gas limit covers every task, since an estimate is met by skipping some
 TASK_GAS = 90_000
 SIGNER_GAS = 20_000
 CALLBACK_RESERVE = 5_000
+REPORT_GAS = 60_000  # a failure report's refund and event (measured below 35,000)
+CLAIM_GAS = 60_000  # a claim's refund and event
 # purposes of transactions sent one per task before batches (an oracle upgraded mid-flight)
 _CALLBACK_GAS = REQUEST_FIELDS.index("callbackGasLimit")
 _LEGACY_VERB = {TaskState.FINALIZING: "finalize", TaskState.REPORTING: "report", TaskState.CLAIMING: "claim"}
@@ -45,18 +48,30 @@ class Settlements:
     def __init__(self, hub, tx: TransactionManager, engine):
         self.hub, self.tx, self.engine = hub, tx, engine
         self.queued: dict[str, dict[str, object]] = {kind: {} for kind in MAX_BATCH}  # kind -> task id -> item
-        self._sent_at: dict[str, int] = {}  # kind -> head block of its last batch
+        self._sent: dict[str, tuple[int, int]] = {}  # kind -> (head block, batches sent at it)
 
     def queue(self, kind: str, task_id: str, item) -> None:
         self.queued[kind][task_id] = item
 
+    def room(self, head: int) -> int:
+        """How many more tasks may go out at this head (0: wait for the next block)."""
+        return sum(MAX_BATCH[kind] * (BATCHES_PER_BLOCK - self._count(kind, head)) for kind in MAX_BATCH)
+
+    def _count(self, kind: str, head: int) -> int:
+        sent_head, count = self._sent.get(kind, (-1, 0))
+        return count if sent_head == head else 0
+
     def send(self, head: int, on_error) -> None:
-        """Sends each kind's batch unless one went out at this head already; what does not fit
-        waits for the next block."""
-        for kind, items in self.queued.items():
-            if items and self._sent_at.get(kind, -1) < head:
-                self._send(kind, self._fitting(kind, list(items.items())), head, on_error)
-            items.clear()
+        """Sends each kind's ready tasks in as few batches as fit, at most BATCHES_PER_BLOCK per
+        block; what does not fit waits for the next block."""
+        for kind, queued in self.queued.items():
+            items = list(queued.items())
+            while items and self._count(kind, head) < BATCHES_PER_BLOCK:
+                batch = self._fitting(kind, items)
+                items = items[len(batch):]
+                if not self._send(kind, batch, head, on_error):
+                    break
+            queued.clear()
 
     def _fitting(self, kind: str, items: list) -> list:
         chosen, gas = [], 0
@@ -68,33 +83,37 @@ class Settlements:
             chosen.append((task_id, item))
         return chosen
 
-    def _send(self, kind: str, items: list, head: int, on_error) -> None:
+    def _send(self, kind: str, items: list, head: int, on_error) -> bool:
         purpose = f"{kind}@{head}-{secrets.token_hex(3)}"
         target = SENDING_STATE[kind]
         with Session(self.engine) as session:  # recorded before sending: a crash leaves tasks that resend
-            for task_id, _item in items:
-                task = session.get(TaskRecord, task_id)
+            ids = [task_id for task_id, _item in items]
+            for task in session.exec(select(TaskRecord).where(col(TaskRecord.task_id).in_(ids))).all():
                 if task.state != target:
                     task.state = move(TaskState(task.state), target)
                 task.tx_purpose = purpose
                 task.sends = (task.sends or 0) + (kind != "claim")
                 session.add(task)
             session.commit()
-        min_gas = 0
+        # the gas limit covers every task: an estimate would be met by skipping some, and
+        # skipping the estimate spares the node a second run of the whole batch
         if kind == "finalize":
             call = finalize_batch(self.hub, [item for _, item in items])
-            min_gas = 50_000 + sum(finalize_gas(item) for _, item in items)
+            gas = 50_000 + sum(finalize_gas(item) for _, item in items)
         elif kind == "report":
             call = report_failure_batch(self.hub, [item for _, item in items])
+            gas = 50_000 + sum(REPORT_GAS + 16 * len(reason) for _, (_request, reason) in items)
         else:
             call = claim_batch(self.hub, [item for _, item in items])
+            gas = 50_000 + CLAIM_GAS * len(items)
         try:
-            self.tx.send(purpose, call, min_gas=min_gas)
+            self.tx.send(purpose, call, gas=gas)
         except TransactionFailed as exc:
             on_error(None, f"{kind} batch of {len(items)} not sent: {exc}")
-            return
-        self._sent_at[kind] = head
+            return False
+        self._sent[kind] = (head, self._count(kind, head) + 1)
         log.info("%s batch of %d tasks sent (%s)", kind, len(items), purpose)
+        return True
 
     def outcomes(self, tasks: list[TaskRecord]) -> dict[str, tuple[TxOutcome, object]]:
         """{task id: (what became of its transaction, the transaction record)} for the tasks

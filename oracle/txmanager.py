@@ -68,15 +68,15 @@ class TransactionManager:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def send(self, purpose: str, call, min_gas: int = 0) -> TxRecord:
+    def send(self, purpose: str, call, gas: int | None = None) -> TxRecord:
         """Signs, records and broadcasts `call` (a bound contract function) unless a transaction
-        for the same purpose is already in flight, in which case that one is returned. `min_gas`
-        floors the estimate: a batch that skips what it cannot afford succeeds with too little."""
+        for the same purpose is already in flight, in which case that one is returned. `gas`
+        replaces the estimate (a batch that skips what it cannot afford succeeds with too little)."""
         with Session(self.engine) as session:
             live = self._live(session, purpose)
             if live is not None:
                 return live
-            gas = max(self._gas_limit(call), min_gas)
+            gas = gas or self._gas_limit(call)
             max_fee, tip = self._fees()
             nonce = self._next_nonce(session)
             tx = call.build_transaction(

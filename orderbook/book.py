@@ -111,6 +111,9 @@ def withdraw(session: Session, chain: ChainView, digest: str, withdrawal: Withdr
         raise Refused(f"no order {digest} on the book", 404)
     if abs(withdrawal.at - time.time()) > WITHDRAWAL_WINDOW:
         raise Refused(f"the withdrawal's time {withdrawal.at} is more than {WITHDRAWAL_WINDOW} s from the book's")
+    if withdrawal.at < int(row.published_at):  # a withdrawal of an earlier listing, replayed
+        raise Refused(f"the withdrawal was signed at {withdrawal.at}, before the order was published "
+                      f"({int(row.published_at)} by the book's clock)", 403)
     try:
         signature = orders.hex_bytes(withdrawal.signature, "signature")
     except orders.InvalidOrder as exc:

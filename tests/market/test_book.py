@@ -9,9 +9,11 @@ from dataclasses import replace
 
 import pytest
 import requests
+from eth_account.messages import encode_defunct
 
 from oracle.deployment import transact
 from orderbook import orders
+from orderbook.book import withdrawal_message
 from orderbook.client import BookError
 
 from .conftest import APP_OWNER, DATASET_OWNER, ORACLE, POOL_OWNER, STRANGER, USER, wait_until
@@ -153,8 +155,17 @@ def test_withdrawal_only_by_the_signer(market, book):
     answer = requests.post(f"{book.url}/api/v1/orders/{digest}/withdrawal", timeout=30,
                            json={"at": int(time.time()), "signature": "0xabc"})
     assert answer.status_code == 422, answer.text
-    book.client.withdraw(digest, market.key(APP_OWNER))
+    at = int(time.time())
+    signed = market.key(APP_OWNER).sign_message(encode_defunct(text=withdrawal_message(digest, at)))
+    withdrawal = {"at": at, "signature": "0x" + bytes(signed.signature).hex()}
+    assert requests.post(f"{book.url}/api/v1/orders/{digest}/withdrawal", json=withdrawal, timeout=30).status_code == 204
     assert digest not in _listed(book)
+    # published again later: the old withdrawal, replayed, does not take it off
+    wait_until(lambda: int(time.time()) > at, what="the next second")
+    book.client.publish("app", order, market.sign("app", order, APP_OWNER))
+    replayed = requests.post(f"{book.url}/api/v1/orders/{digest}/withdrawal", json=withdrawal, timeout=30)
+    assert replayed.status_code == 403 and "before the order was published" in replayed.json()["detail"]
+    assert digest in _listed(book)
 
 
 def test_dataset_orders_and_quote(market, book):

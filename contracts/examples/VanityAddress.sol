@@ -36,27 +36,19 @@ contract VanityAddress is Task {
         i_callbackGasLimit = callbackGasLimit;
     }
 
+    /// @notice What a request costs now, in nRLC: the most a user's approveAndCall must allow
+    /// (the Hub's quote for this dapp's task; the prefix does not change it).
+    function price() external view returns (uint256) {
+        return i_hub.quote(_spec(""));
+    }
+
     function _onPayment(address payer, uint256 amount, bytes calldata data) internal override {
         (string memory prefix, address deployer, bytes32 initCodeHash) = abi.decode(data, (string, address, bytes32));
         _checkPrefix(prefix);
         bytes memory params = abi.encodePacked(
             prefix, " ", Strings.toHexString(deployer), " ", Strings.toHexString(uint256(initCodeHash), 32)
         );
-        IHubTypes.TaskSpec memory spec = IHubTypes.TaskSpec({
-            app: i_app,
-            dataset: 0,
-            pool: i_pool,
-            trust: i_trust,
-            minStake: 0, // the pool's minimum
-            minScore: 0, // any active member
-            callbackGasLimit: i_callbackGasLimit,
-            duration: 0,
-            maxPrice: 0,
-            callback: address(0),
-            refundTo: address(0),
-            params: params
-        });
-        bytes32 taskId = _requestTask(spec, payer, amount);
+        bytes32 taskId = _requestTask(_spec(params), payer, amount);
         s_requests[taskId] = keccak256(abi.encode(prefix, deployer, initCodeHash));
         emit VanityRequested(taskId, payer, prefix, deployer, initCodeHash);
     }
@@ -78,6 +70,23 @@ contract VanityAddress is Task {
         delete s_requests[taskId];
         s_found[taskId] = derived;
         emit VanityFound(taskId, derived, salt);
+    }
+
+    function _spec(bytes memory params) private view returns (IHubTypes.TaskSpec memory) {
+        return IHubTypes.TaskSpec({
+            app: i_app,
+            dataset: 0,
+            pool: i_pool,
+            trust: i_trust,
+            minStake: 0, // the pool's minimum
+            minScore: 0, // any active member
+            callbackGasLimit: i_callbackGasLimit,
+            duration: 0,
+            maxPrice: 0, // set by _requestTask to what the user offered
+            callback: address(this), // answered here, and priced: the pool charges callback gas
+            refundTo: address(0), // set by _requestTask to the payer
+            params: params
+        });
     }
 
     function _hasPrefix(address account, string memory prefix) private pure returns (bool) {

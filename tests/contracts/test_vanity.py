@@ -5,7 +5,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from conftest import APP_PRICE, CALLBACK_GAS_PRICE, POOL_PRICE, RLC_UNIT
+from conftest import APP_PRICE, CALLBACK_GAS_PRICE, POOL_PRICE, RLC_UNIT, pool_config
 from helpers import DIGEST, err, field, finalize, request_of
 
 PRICE = APP_PRICE + POOL_PRICE + 200_000 * CALLBACK_GAS_PRICE  # trust 1, a 200,000-gas callback
@@ -119,3 +119,15 @@ def test_overpayment_is_not_taken(rlc, vanity, user, deployer):
     before = rlc.balanceOf(user)
     rlc.approveAndCall(vanity, 100 * RLC_UNIT, _order("ab", deployer.address), {"from": user})
     assert rlc.balanceOf(user) == before - PRICE
+
+
+def test_price_is_what_a_request_charges(vanity, rlc, hub, user, deployer):
+    assert vanity.price() == PRICE
+    before = rlc.balanceOf(user)
+    rlc.approveAndCall(vanity, vanity.price(), _order("c0de", deployer.address), {"from": user})
+    assert before - rlc.balanceOf(user) == PRICE
+
+
+def test_price_follows_the_pools_terms(vanity, hub, pool, pool_owner, oracle):
+    hub.updatePool(pool, pool_config(pool_owner, oracle, price=POOL_PRICE + 7), {"from": pool_owner})
+    assert vanity.price() == PRICE + 7  # trust 1: one replica more expensive by 7 nRLC

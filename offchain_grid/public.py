@@ -77,6 +77,7 @@ class OracleTask(SQLModel):
     settled_block: int | None = Field(default=None, ge=0)  # block of the settling transaction
     latency_blocks: int | None = Field(default=None, ge=0)
     gas: int | None = Field(default=None, ge=0)  # gas of the oracle's settling transaction
+    batch: int | None = Field(default=None, ge=1)  # tasks that transaction settled (they share its gas)
     job: str | None = Field(default=None, max_length=64)  # the grid job's uid
     age: float = Field(ge=0)  # seconds since the oracle saw it
 

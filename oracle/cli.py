@@ -18,6 +18,9 @@ from eth_account import Account
 from sqlmodel import Session, col, select
 from web3 import Web3
 
+from offchain_grid.logs import configure as configure_logs
+from offchain_grid.logs import log_format_option
+
 from .deployment import Deployment
 from .errors import OracleError
 from .networks import rpc_url as rpc_url_of
@@ -70,15 +73,21 @@ def main():
 @click.option("--order-book", envvar="CUMULUS_ORDER_BOOK",
               help="Order book URL: publish the pool's orders there, as its alive workers can deliver them.")
 @click.option("--order-lifetime", default=600, show_default=True, help="Seconds each pool order is valid.")
+@click.option("--metrics-port", type=click.IntRange(0, 65535),
+              help="Serve Prometheus metrics (/metrics) and the public status (/status, /tasks/<id>) on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port.")
+@log_format_option
 @oracle_errors
 def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, grid_token, embedded_grid, workers,
-        worker_keys_file, workdir, confirmations, poll_interval, stuck_after, order_book, order_lifetime):
+        worker_keys_file, workdir, confirmations, poll_interval, stuck_after, order_book, order_lifetime, metrics_port,
+        metrics_host, log_format):
     """Follow the pool's requests, run them on the grid, finalize them on chain.
 
     \b
     Example:
         ORACLE_PRIVATE_KEY=0x... oracle run --network development --embedded-grid --workers 3
-        ORACLE_PRIVATE_KEY=0x... oracle run --network cumulus-live --scheduler http://grid:8080 --grid-token T
+        ORACLE_PRIVATE_KEY=0x... oracle run --network cumulus-live --scheduler http://grid:8080 --grid-token T \
+            --metrics-port 9101 --log-format json
     """
     from offchain_grid.client import GridClient
 
@@ -88,7 +97,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
     from .startup import check_grid, check_pool_oracle
     from .txmanager import TransactionManager
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logs("info", log_format, "oracle", "%(asctime)s %(name)s %(levelname)s %(message)s")
     key = key_file.read_text().strip() if key_file else os.environ.get("ORACLE_PRIVATE_KEY")
     if not key:
         raise click.ClickException("no oracle key: use --key-file or set ORACLE_PRIVATE_KEY")
@@ -110,7 +119,8 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
         keys = worker_keys_file.read_text().split() if worker_keys_file else _dev_worker_keys(network, rpc_url, workers)
         if len(keys) < workers:
             raise click.ClickException(f"--embedded-grid needs {workers} worker keys in --worker-keys-file")
-        grid_handle = start_grid(workdir, keys[:workers])
+        status = f"http://{metrics_host}:{metrics_port}/status" if metrics_port else None
+        grid_handle = start_grid(workdir, keys[:workers], oracle_status_url=status)
         grid = grid_handle.client()
         click.echo(f"embedded grid at {grid_handle.url} with {workers} workers; "
                    f"XW_SERVER={grid_handle.url} XW_TOKEN={grid_handle.token}", err=True)
@@ -118,6 +128,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
         grid = GridClient(scheduler, grid_token)
     else:
         raise click.ClickException("give --scheduler URL (and --grid-token) or --embedded-grid")
+    monitor = None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -137,12 +148,32 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
         oracle = Oracle(w3, deployment, pool, account, engine, grid,
                         OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx,
                         pool_orders=pool_orders)
+        if metrics_port is not None:
+            monitor = _start_monitor(engine, url, deployment, pool, oracle.listener.key, metrics_host, metrics_port)
         oracle.run(stop)
     except KeyboardInterrupt:
         pass
     finally:
+        if monitor:
+            monitor.stop()
         if grid_handle:
             grid_handle.stop()
+
+
+def _start_monitor(engine, rpc_url: str, deployment: Deployment, pool: int, cursor_key: str, host: str, port: int):
+    """The metrics port, or None when it cannot listen: serving the pool matters more than being watched."""
+    from .census import OracleCensus
+    from .monitor import Monitor
+
+    census = OracleCensus(engine, Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 5})),
+                          chain_id=deployment.chain_id, hub=deployment.hub, pool=pool, cursor_key=cursor_key)
+    try:
+        monitor = Monitor(census, host, port).start()
+    except OSError as exc:
+        logging.getLogger("oracle").error("no metrics: cannot listen on %s:%d: %s", host, port, exc.strerror)
+        return None
+    click.echo(f"oracle metrics at {monitor.url}/metrics, status at {monitor.url}/status", err=True)
+    return monitor
 
 
 def _dev_worker_keys(network: str, rpc_url: str | None, count: int) -> list[str]:

@@ -66,8 +66,10 @@ class EmbeddedGrid:
 
 
 def start_grid(workdir: Path, worker_keys: list[str], *, db_url: str | None = None,
-               lease_seconds: float = 30.0, alive_timeout: float = 10.0) -> EmbeddedGrid:
-    """Starts the scheduler on a free port of 127.0.0.1, an oracle user, and one worker per key."""
+               lease_seconds: float = 30.0, alive_timeout: float = 10.0,
+               oracle_status_url: str | None = None) -> EmbeddedGrid:
+    """Starts the scheduler on a free port of 127.0.0.1, an oracle user, and one worker per key; its
+    dashboard shows the oracle's status read from `oracle_status_url`, when given."""
     workdir.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{workdir / 'scheduler.db'}"
     token = _token(workdir / "oracle.token")
@@ -82,7 +84,8 @@ def start_grid(workdir: Path, worker_keys: list[str], *, db_url: str | None = No
     scheduler = subprocess.Popen(
         [*cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--db", db_url,
          "--data-dir", str(workdir / "scheduler-data"), "--lease-seconds", str(lease_seconds),
-         "--alive-timeout", str(alive_timeout)],
+         "--alive-timeout", str(alive_timeout),
+         *(["--oracle-status", oracle_status_url] if oracle_status_url else [])],
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with(os.getpid()),
     )
     grid = EmbeddedGrid(url=f"http://127.0.0.1:{port}", token=token, db_url=db_url, workdir=workdir,

@@ -20,8 +20,8 @@ from offchain_grid.client import GridClient
 from . import deployment as dep
 from .artifacts import PROJECT_ROOT
 from .deployment import transact
-from .hub import dapp_spec, task_spec
-from .devchain import DevChain, start_anvil
+from .hub import task_spec
+from .devchain import DevChain, free_port, start_anvil
 from .embedded import EmbeddedGrid, start_grid
 
 VANITY_APP = PROJECT_ROOT / "apps" / "vanity" / "vanity.py"
@@ -48,6 +48,11 @@ class LocalNet:
     w3: Web3
     vanity: str  # the dapp's address
     app_owner_grid: GridClient  # the app owner's grid account, bound to the app owner's address
+    monitor_port: int  # where start_oracle's oracle serves /metrics and /status (the dashboard reads it)
+
+    @property
+    def monitor_url(self) -> str:
+        return f"http://127.0.0.1:{self.monitor_port}"
 
     def key(self, role: int):
         return self.chain.keys[role]
@@ -120,7 +125,9 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
         deployment.save(workdir)
         run_keys = worker_keys or ["0x" + bytes(w.key).hex() for w in worker_accounts]
         progress("starting the scheduler and the workers")
-        grid = start_grid(workdir / "grid", run_keys[:grid_worker_count] if grid_worker_count is not None else run_keys)
+        monitor_port = free_port()
+        grid = start_grid(workdir / "grid", run_keys[:grid_worker_count] if grid_worker_count is not None else run_keys,
+                          oracle_status_url=f"http://127.0.0.1:{monitor_port}/status")
         try:
             # the app owner's own grid account, bound to its Ethereum address by signing: the oracle
             # serves an on-chain app only if its on-chain owner is its grid owner's address
@@ -133,12 +140,12 @@ def build(workdir: Path, *, workers: int = 3, trust: int = 3, block_time: float 
         chain.stop()
         raise
     return LocalNet(chain=chain, grid=grid, deployment=deployment, w3=w3, vanity=vanity.address,
-                    app_owner_grid=app_owner_grid)
+                    app_owner_grid=app_owner_grid, monitor_port=monitor_port)
 
 
 def vanity_price(net: LocalNet) -> int:
     """What the vanity dapp's task costs: the app, each replica of its trust, its callback gas."""
-    return net.contract("Hub").functions.quote(dapp_spec(net.contract("VanityAddress"))).call()
+    return net.contract("VanityAddress").functions.price().call()
 
 
 def vanity_request(prefix: str, deployer: str, init_code_hash: bytes) -> bytes:
@@ -153,7 +160,8 @@ def start_oracle(net: LocalNet, workdir: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "oracle.cli", "run", "--rpc-url", net.chain.url,
          "--deployment", str(workdir / "local.json"), "--scheduler", net.grid.url, "--grid-token", net.grid.token,
-         "--db", f"sqlite:///{workdir / 'oracle.db'}", "--poll-interval", "0.5", *extra],
+         "--db", f"sqlite:///{workdir / 'oracle.db'}", "--poll-interval", "0.5",
+         "--metrics-port", str(net.monitor_port), *extra],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 

@@ -8,9 +8,12 @@ import subprocess
 import sys
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from oracle import localnet
 from oracle.deployment import RLC_UNIT, deploy_contract, transact
+from offchain_grid.public import OracleStatus
 from oracle.localnet import request_vanity, start_oracle, wait_for_answer
 
 from .conftest import APPS, events, oracle_tasks, task_state, wait_until
@@ -205,3 +208,39 @@ def test_oracle_run_with_a_token_the_grid_refuses_is_an_authorization_error(net)
     done = oracle_run(net, "0x" + bytes(net.key(localnet.ORACLE).key).hex(), "not-a-valid-token-at-all")
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert f"the grid at {net.grid.url} refuses the oracle's token (401)" in done.stderr.strip().splitlines()[-1]
+
+
+def _samples(url: str) -> dict:
+    """/metrics parsed by the Prometheus client's own parser: (name, labels) -> value."""
+    response = requests.get(url + "/metrics", timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def test_metrics_status_and_dashboard_after_a_task(net):
+    task_id, receipt = request_vanity(net, "a1", localnet.vanity_price(net))
+    wait_for_answer(net, task_id, timeout=90)
+    tid = "0x" + task_id.hex()
+    task = wait_until(lambda: (t := requests.get(f"{net.monitor_url}/tasks/{tid}", timeout=10).json())
+                      .get("state") == "FINALIZED" and t, 30, what="the task finalized at /tasks")
+    assert task["requested_block"] == receipt["blockNumber"] and task["settled_block"] >= task["requested_block"]
+    assert task["latency_blocks"] == task["settled_block"] - task["requested_block"] and task["gas"] > 21_000
+    assert requests.get(f"{net.monitor_url}/tasks/0x{'00' * 32}", timeout=10).status_code == 404
+
+    oracle = _samples(net.monitor_url)
+    assert oracle[("cumulus_oracle_tasks", (("state", "FINALIZED"),))] >= 1
+    assert oracle[("cumulus_oracle_transactions_mined_total", ())] >= 1
+    assert oracle[("cumulus_oracle_gas_total", ())] >= task["gas"]
+    assert oracle[("cumulus_oracle_pool_earned_rlc_total", ())] > 0
+    assert oracle[("cumulus_oracle_settle_latency_blocks_count", ())] >= 1
+    assert oracle[("cumulus_oracle_blocks_behind", ())] >= 0 and oracle[("cumulus_oracle_chain_up", ())] == 1
+
+    status = OracleStatus.model_validate(requests.get(f"{net.monitor_url}/status", timeout=10).json())
+    assert status.finalized >= 1 and status.pool == net.deployment.pool and tid in [t.task_id for t in status.recent]
+    shown = wait_until(lambda: (o := requests.get(f"{net.grid.url}/api/v1/dashboard", timeout=10).json()["oracle"])
+                       ["reachable"] and o, 30, what="the oracle on the grid's dashboard")
+    assert shown["status"]["finalized"] >= 1
+    grid = _samples(net.grid.url)
+    assert grid[("cumulus_grid_jobs", (("status", "COMPLETED"),))] >= 1
+    assert grid[("cumulus_grid_workers", (("status", "ALIVE"),))] == 3

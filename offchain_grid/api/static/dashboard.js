@@ -140,7 +140,7 @@ function drawOracle(view) {
     cell(row, t.requested_block);
     cell(row, t.settled_block ?? "");
     cell(row, t.latency_blocks ?? "");
-    cell(row, t.gas === null ? "" : t.gas.toLocaleString("en"));
+    cell(row, t.gas === null ? "" : t.gas.toLocaleString("en") + (t.batch > 1 ? ` (${t.batch} tasks)` : ""));
     cell(row, t.job ? short(t.job, 8) : "", "mono").title = t.job || "";
   }, "no task yet");
 }

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # this checkout's own compiler folder for py-solc-x and brownie (toolchain/register_solc.py)
 export SOLCX_BINARY_PATH := $(CURDIR)/$(VENV)/solcx
 
-.PHONY: setup test test-contracts test-slither test-grid test-oracle test-sdk test-market demo gas bench clean
+.PHONY: setup test test-contracts test-slither test-grid test-oracle test-sdk test-market test-pages demo gas bench clean
 
 # schemathesis (the grid's API fuzz test) needs newer hypothesis and pytest than eth-brownie pins: its own venv
 FUZZ_VENV := .venv-fuzz
@@ -21,7 +21,7 @@ setup: $(VENV)/.installed node_modules/.installed $(FUZZ_VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m pip install -q -e ".[bench,test]"
 	touch $@
 
 $(FUZZ_VENV)/.installed:
@@ -35,7 +35,7 @@ node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
-test: setup test-contracts test-slither test-grid test-oracle test-sdk test-market
+test: setup test-contracts test-slither test-grid test-oracle test-sdk test-market test-pages
 
 # brownie starts its development chain (anvil) on a free port that tests/contracts/conftest.py picks
 test-contracts: setup
@@ -57,6 +57,10 @@ test-grid: setup
 
 test-oracle: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/oracle
+
+# the dashboard and the vanity front end in Debian's headless chromium (screenshots in reports/screenshots)
+test-pages: setup
+	$(PY) -m pytest -p no:pytest-brownie tests/pages
 
 test-sdk: setup
 	$(PY) -m pytest -p no:pytest-brownie tests/sdk tests/toolchain

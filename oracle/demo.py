@@ -3,12 +3,17 @@
 A local chain, the contracts, the vanity app on the grid and on chain, a pool with three
 staked workers, the oracle; an end user pays RLC with one approveAndCall and asks for an
 address with a chosen prefix; the workers compute it, the oracle finalizes, and the demo
-prints the address the dapp holds, the gas used and the RLC each party received.
+prints the address the dapp holds, the gas used and the RLC each party received. Then it
+serves the dapp's front end and the grid's dashboard until interrupted (`--once`, or CI=true
+in the environment: stop after that first answer).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -36,8 +41,12 @@ def _check_prefix(prefix: str) -> str:
               help="Hex prefix of the wanted address (1 to 6 hex digits).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "var" / "demo",
               show_default=True)
-def main(prefix: str, workdir: Path):
-    """Run one paid vanity-address request end to end on this machine."""
+@click.option("--once/--serve", default=os.environ.get("CI", "").lower() == "true",
+              help="Stop after the first answer, or serve the front end and the dashboard until interrupted "
+                   "(default: serve; --once when CI=true).")
+@click.option("--port", default=8090, show_default=True, help="Port of the front end (0: any free port).")
+def main(prefix: str, workdir: Path, once: bool, port: int):
+    """Run one paid vanity-address request end to end on this machine, then serve its front end."""
     shutil.rmtree(workdir, ignore_errors=True)
     set_up_since = time.monotonic()
 
@@ -70,6 +79,8 @@ def main(prefix: str, workdir: Path):
         parties += [(f"worker {w.address[:10]}", w.address) for w in net.chain.keys[localnet.FIRST_WORKER:][:3]]
         for name, address in parties:
             click.echo(f"  {name:<18} received {hub.functions.balanceOf(address).call() / 1e9:g} RLC (escrow balance)")
+        if not once:
+            serve(net, port)
     except Exception as exc:
         click.echo(f"demo failed: {exc}; logs are in {workdir}", err=True)
         raise SystemExit(1)
@@ -77,6 +88,34 @@ def main(prefix: str, workdir: Path):
         oracle.terminate()
         oracle.wait(10)
         net.stop()
+
+
+def serve(net, port: int) -> None:
+    """The vanity dapp's page and the grid's dashboard, until Ctrl-C (or SIGTERM)."""
+    from sdk.frontend.config import page_config
+    from sdk.frontend.server import FrontEnd
+
+    dashboard = f"{net.grid.url}/dashboard"
+    config = page_config(net.deployment, dev_account=net.key(localnet.USER).address, dashboard=dashboard)
+    try:
+        front = FrontEnd(config, net.chain.url, oracle_url=net.monitor_url, scheduler_url=net.grid.url,
+                         port=port).start()
+    except OSError as exc:  # the port is taken: any free one will do
+        click.echo(f"port {port} is not free ({exc.strerror}); using another", err=True)
+        front = FrontEnd(config, net.chain.url, oracle_url=net.monitor_url, scheduler_url=net.grid.url).start()
+    click.echo(f"\nfront end:   {front.url}   (ask for another prefix, pay as {config['devAccount']})")
+    click.echo(f"dashboard:   {dashboard}")
+    click.echo(f"metrics:     {net.grid.url}/metrics  {net.monitor_url}/metrics")
+    click.echo("serving until Ctrl-C")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        front.stop()
 
 
 def wait_with_progress(net, task_id: bytes, workdir: Path, timeout: float = 180.0, heartbeat: float = 3.0) -> str:

@@ -1,0 +1,1 @@
+"""A dapp's front end served from this machine (the vanity-address dapp's page)."""

@@ -78,8 +78,8 @@ class Scheduler:
         if self.proc.poll() is not None:
             raise AssertionError(f"scheduler exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
         try:
-            return requests.get(self.url + "/health", timeout=1).ok
-        except requests.ConnectionError:
+            return requests.get(self.url + "/health", timeout=5).ok
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a busy machine
             return False
 
     def kill(self) -> None:

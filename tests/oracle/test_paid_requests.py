@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -11,9 +13,10 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from oracle import localnet
-from oracle.deployment import RLC_UNIT, deploy_contract, transact
 from offchain_grid.public import OracleStatus
+from oracle import localnet
+from oracle.artifacts import PROJECT_ROOT
+from oracle.deployment import RLC_UNIT, deploy_contract, transact
 from oracle.localnet import request_vanity, start_oracle, wait_for_answer
 
 from .conftest import APPS, events, oracle_tasks, task_state, wait_until
@@ -210,6 +213,9 @@ def test_oracle_run_with_a_token_the_grid_refuses_is_an_authorization_error(net)
     assert f"the grid at {net.grid.url} refuses the oracle's token (401)" in done.stderr.strip().splitlines()[-1]
 
 
+GRAFANA = PROJECT_ROOT / "monitoring" / "grafana" / "dashboards" / "cumulus.json"
+
+
 def _samples(url: str) -> dict:
     """/metrics parsed by the Prometheus client's own parser: (name, labels) -> value."""
     response = requests.get(url + "/metrics", timeout=10)
@@ -244,3 +250,10 @@ def test_metrics_status_and_dashboard_after_a_task(net):
     grid = _samples(net.grid.url)
     assert grid[("cumulus_grid_jobs", (("status", "COMPLETED"),))] >= 1
     assert grid[("cumulus_grid_workers", (("status", "ALIVE"),))] == 3
+
+    # the Grafana dashboard shipped in the repository reads only series these two serve
+    panels = json.loads(GRAFANA.read_text())["panels"]
+    exprs = [t["expr"] for p in panels for t in p.get("targets", [])]
+    used = {name for expr in exprs for name in re.findall(r"\bcumulus_[a-z_]+", expr)}
+    served = {name for name, _labels in [*grid, *oracle]}
+    assert len(used) >= 15 and used <= served, used - served

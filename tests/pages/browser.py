@@ -5,6 +5,7 @@ browser's own performance timeline."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import socket
 import tempfile
@@ -73,12 +74,11 @@ class Browser:
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, min(max(height, 900), 2400))  # the whole page, not the first screen
-        try:
-            self.driver.save_screenshot(str(path))
-        finally:
-            self.driver.set_window_size(1280, 900)
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                      "clip": clip})
+        path.write_bytes(base64.b64decode(shot["data"]))  # the whole page, not only its first screen
         return path
 
     def requested_urls(self) -> list[str]:

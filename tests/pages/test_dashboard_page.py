@@ -18,6 +18,7 @@ from .browser import only_local
 
 FIRST_PAINT_MS = 1000  # on this 2-core machine
 PAGE_BYTES = 100_000  # the document, its scripts and styles, and its first JSON answers
+HOSTILE_NAME = '<img src=x onerror="window.pwned=1">'
 SLOW = "#!/bin/sh\nsleep 4\necho done\n"
 
 
@@ -61,6 +62,9 @@ def test_the_dashboard_follows_a_worker_and_a_job_live(browser, scheduler, tmp_p
         browser.wait(lambda d: d.execute_script(job_status, uid) == "COMPLETED", "the job, completed")
         browser.wait(lambda d: row_of(browser, address)["done"] == "1", "the worker's finished job counted")
         assert browser.text("jobs-completed") == "1"
+        alice.send_app(HOSTILE_NAME, "x86_64", "linux", str(script))  # names are anyone's text: shown as text
+        browser.wait(lambda d: HOSTILE_NAME in browser.text("apps"), "the app's name, as text")
+        assert browser.driver.execute_script("return window.pwned === undefined && !document.querySelector('#apps img')")
         browser.screenshot("dashboard")
     finally:
         os.kill(worker.proc.pid, signal.SIGKILL)  # no goodbye: the scheduler must notice on its own

@@ -5,6 +5,8 @@ name, a user's name or token, or a worker's key. The pages themselves are tested
 
 import json
 import stat
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -176,3 +178,12 @@ def test_json_logs_are_one_object_per_line(grid, sqlite_url):
     assert records and all(r["service"] == "scheduler" and r["level"] and "time" in r for r in records)
     assert any(r["logger"].startswith("uvicorn") for r in records)  # the web server's lines too
     assert [line for line in lines if not line.startswith("{")] == [lines[0]]  # only the banner is text
+
+
+def test_the_oracles_json_logs_carry_each_records_fields():
+    program = ("import logging; from offchain_grid.logs import configure; configure('info', 'json', 'oracle', ''); "
+               "logging.getLogger('oracle.tx').warning('resent %s', 'tx1', extra={'task_id': '0xab'})")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    [record] = [json.loads(line) for line in done.stderr.splitlines()]
+    assert record["service"] == "oracle" and record["logger"] == "oracle.tx" and record["level"] == "WARNING"
+    assert record["message"] == "resent tx1" and record["task_id"] == "0xab" and "time" in record

@@ -44,7 +44,7 @@ def _check_prefix(prefix: str) -> str:
 @click.option("--once/--serve", default=os.environ.get("CI", "").lower() == "true",
               help="Stop after the first answer, or serve the front end and the dashboard until interrupted "
                    "(default: serve; --once when CI=true).")
-@click.option("--port", default=8090, show_default=True, help="Port of the front end (0: any free port).")
+@click.option("--port", default=8088, show_default=True, help="Port of the front end (0: any free port).")
 def main(prefix: str, workdir: Path, once: bool, port: int):
     """Run one paid vanity-address request end to end on this machine, then serve its front end."""
     shutil.rmtree(workdir, ignore_errors=True)

@@ -28,7 +28,7 @@ RELAYED = frozenset({"eth_chainId", "net_version", "eth_blockNumber", "eth_call"
                      "eth_getCode", "eth_sendRawTransaction"})
 TASK_ID = re.compile(r"^/progress/(0x[0-9a-fA-F]{64})$")
 JOB_FIELDS = ("uid", "status", "replication", "replicates", "workers", "duration")
-ORACLE_FIELDS = ("state", "job", "requested_block", "settled_block", "latency_blocks", "gas")
+ORACLE_FIELDS = ("state", "job", "requested_block", "settled_block", "latency_blocks", "gas", "batch")
 
 
 class FrontEnd:

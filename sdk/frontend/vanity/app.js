@@ -243,7 +243,8 @@ async function observe(task) {
   }
   const [, workers, , , callbackOk, callbackGas] = Abi.decode(
     ["bytes32", "uint256", "uint256", "uint256", "bool", "uint256"], settled.data);
-  step("step-finalized", "done", `${where} · ${workers} worker(s) paid · callback ` +
+  const shared = oracle && oracle.batch > 1 ? ` (one transaction for ${oracle.batch} tasks)` : "";
+  step("step-finalized", "done", `${where}${shared} · ${workers} worker(s) paid · callback ` +
     `${callbackOk ? "ok" : "failed"} (${callbackGas.toLocaleString("en")} gas)`);
   if (job === null || job === undefined) step("step-computing", "done", "the workers agreed");
   const [found] = Abi.decode(["address"], await ethCall(state.config.dapp,

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.utils import floatToGoString
 
 from .census import LATENCY_BUCKETS, Census, OracleCensus
 from .task_states import TaskState
@@ -86,7 +87,7 @@ def families(census: Census):
                               "RLC earned by the pool (owner's fee and workers' pay) on finalized tasks.",
                               value=census.earned_nrlc / 1e9)
     cumulative, buckets = 0, []
-    for bound, count in zip([*map(str, LATENCY_BUCKETS), "+Inf"], census.latency_counts):
+    for bound, count in zip([*map(floatToGoString, LATENCY_BUCKETS), "+Inf"], census.latency_counts):
         cumulative += count
         buckets.append((bound, cumulative))
     yield HistogramMetricFamily("cumulus_oracle_settle_latency_blocks",

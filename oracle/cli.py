@@ -73,14 +73,16 @@ def main():
 @click.option("--order-book", envvar="CUMULUS_ORDER_BOOK",
               help="Order book URL: publish the pool's orders there, as its alive workers can deliver them.")
 @click.option("--order-lifetime", default=600, show_default=True, help="Seconds each pool order is valid.")
+@click.option("--match-requests/--no-match-requests", default=True, show_default=True,
+              help="With --order-book: match the book's request orders the pool can serve.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535),
               help="Serve Prometheus metrics (/metrics) and the public status (/status, /tasks/<id>) on this port.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of the metrics port.")
 @log_format_option
 @oracle_errors
 def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, grid_token, embedded_grid, workers,
-        worker_keys_file, workdir, confirmations, poll_interval, stuck_after, order_book, order_lifetime, metrics_port,
-        metrics_host, log_format):
+        worker_keys_file, workdir, confirmations, poll_interval, stuck_after, order_book, order_lifetime, match_requests,
+        metrics_port, metrics_host, log_format):
     """Follow the pool's requests, run them on the grid, finalize them on chain.
 
     \b
@@ -144,7 +146,7 @@ def run(network, rpc_url, deployment_file, pool, key_file, db_url, scheduler, gr
             from .pool_orders import OrderPolicy, PoolOrders
 
             pool_orders = PoolOrders(w3, hub_contract(w3, deployment.hub), pool, account, BookClient(order_book), grid,
-                                     tx, OrderPolicy(lifetime=order_lifetime))
+                                     tx, OrderPolicy(lifetime=order_lifetime, match_requests=match_requests))
         oracle = Oracle(w3, deployment, pool, account, engine, grid,
                         OracleSettings(confirmations=confirmations, poll_interval=poll_interval), tx=tx,
                         pool_orders=pool_orders)

@@ -21,6 +21,8 @@ from offchain_grid.contribution import hub_domain
 from orderbook import orders
 from orderbook.client import BookClient, BookError, parse_listed
 
+from .request_orders import match_requests
+
 log = logging.getLogger("oracle.pool_orders")
 
 MAX_TRUST = 32  # the Hub's MAX_TRUST
@@ -44,6 +46,7 @@ class OrderPolicy:
 
     lifetime: int = 600  # seconds an order stays valid; a new one is signed when half is gone
     refresh: float = 5.0  # seconds between looks at the workers and the book
+    match_requests: bool = True  # match the book's request orders the pool can serve
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ class PoolOrders:
             self._signed[listed["digest"]] = order
             log.info("pool order %s published: trust up to %d, %d tasks, %s nRLC per replica", listed["digest"][:10],
                      order["maxTrust"], order["volume"], order["price"])
+        if wanted is not None and self.policy.match_requests:
+            match_requests(self.w3, self.hub, self.pool, self.book, self.tx, now)
 
     def _open(self, digest: str, order: dict) -> bool:
         """Whether the order can still be matched on chain (else it is forgotten here)."""

@@ -7,7 +7,7 @@ import time
 import requests
 from eth_account.messages import encode_defunct
 
-from . import orders
+from . import matching, orders
 from .book import withdrawal_message
 
 API = "/api/v1"
@@ -44,6 +44,30 @@ class BookClient:
         """The cheapest orders for a task of this shape (app, dataset, pool, trust, min_stake,
         min_score, callback_gas, requester) and its price."""
         return self._call("GET", "/quote", params={k: v for k, v in shape.items() if v is not None})
+
+    def best_orders(self, request: dict, now: int) -> tuple[dict, dict | None, dict, dict, int] | None:
+        """The book's cheapest orders for `request` (a canonical request order), checked again
+        here, since the book is not trusted: (app, dataset, pool, their signatures, price), or
+        None when no orders fit."""
+        shape = dict(app=request["app"], dataset=request["dataset"], pool=request["pool"], trust=request["trust"],
+                     min_stake=request["minStake"], min_score=request["minScore"], requester=request["requester"],
+                     callback_gas=request["callbackGasLimit"] if request["callback"] != orders.ZERO_ADDRESS else 0)
+        try:
+            quote = self.quote(**shape)
+        except BookError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        picked = {kind: parse_listed(quote[kind])[1:] for kind in ("app", "dataset", "pool") if quote.get(kind)}
+        if "app" not in picked or "pool" not in picked:
+            raise BookError("the book's quote lacks an app or a pool order")
+        app, pool = picked["app"][0], picked["pool"][0]
+        dataset = picked["dataset"][0] if "dataset" in picked else None
+        why = matching.mismatch(app, dataset, pool, request, now)
+        if why is not None:
+            raise BookError(f"the book's best orders do not fit: {why}")
+        signatures = {kind: signature for kind, (_order, signature) in picked.items()}
+        return app, dataset, pool, signatures, matching.price(app, dataset, pool, request)
 
     def withdraw(self, digest: str, account) -> None:
         """Takes `account`'s order off the book (it signs the withdrawal)."""

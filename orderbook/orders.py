@@ -84,6 +84,14 @@ def as_tuple(kind: str, order: dict) -> tuple:
     return tuple(order[name] for name, _ in fields(kind))
 
 
+def match_arguments(app: dict, dataset: dict | None, pool: dict, request: dict, signatures: dict) -> tuple:
+    """matchOrders' arguments as web3 encodes them; no dataset order is all zeros, and a missing
+    signature empty (the request's, when its requester sends the match)."""
+    dataset = dataset or new_order("dataset", salt=bytes(32))
+    return (as_tuple("app", app), as_tuple("dataset", dataset), as_tuple("pool", pool), as_tuple("request", request),
+            tuple(signatures.get(kind, b"") for kind in ("app", "dataset", "pool", "request")))
+
+
 def struct_hash(kind: str, order: dict) -> bytes:
     """EIP-712 hashStruct of the order (bytes fields hashed with keccak256, as EIP-712 says)."""
     types, values = ["bytes32"], [type_hash(kind)]

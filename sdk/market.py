@@ -7,7 +7,7 @@ from web3.logs import DISCARD
 
 from offchain_grid.contribution import SigningDomain, hub_domain
 from oracle.deployment import transact
-from orderbook import matching, orders
+from orderbook import orders
 from orderbook.client import BookClient, BookError, parse_listed
 
 from .chain import Chain
@@ -46,30 +46,11 @@ def request_order(chain: Chain, requester: str, spec: dict, max_price: int, expi
 def best_match(chain: Chain, book: BookClient, request: dict) -> tuple[dict, dict | None, dict, dict, int]:
     """The cheapest orders of the book that `request` can be matched with, checked again here
     against the request (the book is not trusted): (app, dataset, pool, their signatures, price)."""
-    shape = dict(app=request["app"], dataset=request["dataset"], pool=request["pool"], trust=request["trust"],
-                 min_stake=request["minStake"], min_score=request["minScore"], requester=request["requester"],
-                 callback_gas=request["callbackGasLimit"] if request["callback"] != ZERO else 0)
-    try:
-        quote = book.quote(**shape)
-    except BookError as exc:
-        if exc.status == 404:
-            raise SdkError("no orders on the book fit this request (app, dataset, pool, trust, stake, reputation)") \
-                from None
-        raise SdkError(str(exc)) from None
-    picked = {}
-    for kind in ("app", "dataset", "pool"):
-        entry = quote.get(kind)
-        if entry is not None:
-            _kind, order, signature = parse_listed(entry)
-            picked[kind] = (order, signature)
-    app, pool = picked["app"][0], picked["pool"][0]
-    dataset = picked["dataset"][0] if "dataset" in picked else None
     now = chain.w3.eth.get_block("latest")["timestamp"]
-    why = matching.mismatch(app, dataset, pool, request, now)
-    if why is not None:
-        raise SdkError(f"the book's best orders do not fit: {why}")
-    signatures = {kind: signature for kind, (_order, signature) in picked.items()}
-    return app, dataset, pool, signatures, matching.price(app, dataset, pool, request)
+    found = book_call(book.best_orders, request, now)
+    if found is None:
+        raise SdkError("no orders on the book fit this request (app, dataset, pool, trust, stake, reputation)")
+    return found
 
 
 def match(chain: Chain, account, app: dict, dataset: dict | None, pool: dict, request: dict, signatures: dict,
@@ -77,10 +58,7 @@ def match(chain: Chain, account, app: dict, dataset: dict | None, pool: dict, re
     """Sends the match. As the requester (its own order needs no signature then): paid from its
     escrow balance when that covers the price, else by one approveAndCall of exactly the price.
     As anyone else (with the request order's signature): paid from the requester's balance."""
-    blank = orders.new_order("dataset", salt=bytes(32))
-    args = (orders.as_tuple("app", app), orders.as_tuple("dataset", dataset or blank), orders.as_tuple("pool", pool),
-            orders.as_tuple("request", request),
-            (signatures["app"], signatures.get("dataset", b""), signatures["pool"], signatures.get("request", b"")))
+    args = orders.match_arguments(app, dataset, pool, request, signatures)
     call = chain.hub.functions.matchOrders(*args)
     if account.address != request["requester"] or chain.hub.functions.s_balances(account.address).call() >= price:
         receipt = transact(chain.w3, account, call, on_wait=on_wait)

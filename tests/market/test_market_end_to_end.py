@@ -1,7 +1,7 @@
 """The market end to end, every party its own process: anvil, the scheduler and two staked
 workers, the oracle publishing its pool's orders on the order book, the app owner publishing an
 app order and a requester matching the cheapest orders with `cumulus task request --best`, paid
-and finalized; then the oracle takes its offer back as its workers go away, and makes it again
+and finalized; a requester's published request order matched by the oracle and served; then the oracle takes its offer back as its workers go away, and makes it again
 when one comes back."""
 
 from __future__ import annotations
@@ -70,9 +70,22 @@ def test_paid_request_matched_from_the_book_and_pool_orders_follow_the_workers(t
         assert order_use(net, net.key(APP_OWNER).address, app_order["digest"]) == (1, False)
         wait_until(lambda: book.client.order(app_order["digest"])["remaining"] == 4, 30,
                    what="the book to follow the match")
+        # a requester signs and publishes a request order; the oracle matches it for its pool and serves it
+        cumulus(net, tmp_path, USER, "account", "deposit", "8")
+        published = cumulus(net, tmp_path, USER, "order", "publish", "request", "--app", str(net.deployment.app),
+                            "--max-price", "8", "--trust", "2", "--params", "8 9", "--book", book.url)
+        hub = net.contract("Hub")
+        matched = wait_until(lambda: [e for e in hub.events.OrdersMatched().get_logs(
+            from_block=net.deployment.start_block) if "0x" + bytes(e["args"]["requestOrder"]).hex()
+            == published["digest"]], 90, what="the oracle to match the published request order")
+        task_id = bytes(matched[0]["args"]["taskId"])
+        wait_until(lambda: hub.events.TaskFinalized().get_logs(from_block=net.deployment.start_block,
+                                                               argument_filters={"taskId": task_id}), 180,
+                   what="the matched request to be finalized")
+        assert hub.functions.s_balances(net.key(USER).address).call() == 8 * RLC - (15 * RLC // 10 + 2 * localnet.POOL_PRICE)
         # a worker goes away: the offer for two is cancelled on chain, one for one worker replaces it
-        [offer] = pool_orders(book, net)
-        assert offer["order"]["maxTrust"] == 2
+        [offer] = wait_until(lambda: [o for o in pool_orders(book, net) if o["order"]["maxTrust"] == 2], 60,
+                             what="a fresh offer for two workers (the last one was used up)")
         net.grid.workers[1].terminate()
         wait_until(lambda: order_use(net, oracle_key, offer["digest"])[1], 120,
                    what="the oracle to cancel its order for two workers")

@@ -21,9 +21,10 @@ class _Function:
     outputs: tuple[str, ...]
 
 
-def _abi_type(entry: dict) -> str:
+def abi_type(entry: dict) -> str:
+    """The canonical type of an ABI input or output (tuples spelled out), as eth_abi takes it."""
     if entry["type"].startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in entry["components"])
+        inner = ",".join(abi_type(c) for c in entry["components"])
         return f"({inner}){entry['type'][5:]}"
     return entry["type"]
 
@@ -35,8 +36,8 @@ def _spec(contract: Contract, name: str) -> _Function:
     key = (contract.address, name)
     if key not in _SPECS:
         entry = next(e for e in contract.abi if e.get("type") == "function" and e["name"] == name)
-        _SPECS[key] = _Function(function_abi_to_4byte_selector(entry), tuple(_abi_type(i) for i in entry["inputs"]),
-                                tuple(_abi_type(o) for o in entry["outputs"]))
+        _SPECS[key] = _Function(function_abi_to_4byte_selector(entry), tuple(abi_type(i) for i in entry["inputs"]),
+                                tuple(abi_type(o) for o in entry["outputs"]))
     return _SPECS[key]
 
 

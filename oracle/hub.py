@@ -11,7 +11,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from . import artifacts
-from .encoded import EncodedCall
+from .encoded import EncodedCall, abi_type
 
 TASK_STATUS = ["None", "Requested", "Finalized", "Claimed", "Failed"]
 _ZERO_ADDRESS = "0x" + "00" * 20
@@ -121,17 +121,10 @@ class RevertExplainer:
         entry = self._errors.get(data[:10])
         if entry is None:
             return None
-        types = [_abi_type(i) for i in entry["inputs"]]
+        types = [abi_type(i) for i in entry["inputs"]]
         values = decode(types, bytes.fromhex(data[10:]))
         args = ", ".join(f"{i['name'] or '_'}={_show(v)}" for i, v in zip(entry["inputs"], values))
         return f"{entry['name']}({args})"
-
-
-def _abi_type(entry: dict) -> str:
-    if entry["type"].startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in entry["components"])
-        return f"({inner}){entry['type'][5:]}"
-    return entry["type"]
 
 
 def _show(value) -> str:

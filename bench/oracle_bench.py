@@ -2,7 +2,10 @@
 from the request's block to the callback's block, p50 and p95, in blocks and seconds, and the
 gas per round trip, at trust 1 and trust 3.
 
-    .venv/bin/python -m bench.oracle_bench [--requests 50] [--out docs/oracle-bench.md]
+    .venv/bin/python -m bench.oracle_bench [--requests 50] [--spacing 0.1] [--trust 1 --trust 3] [--out FILE]
+
+Finalizations are settled in batches: a round trip's gas is its request's plus its share of the
+batch that finalized it (the batch's gas divided by the tasks it finalized).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run(trust: int, requests: int, workdir: Path) -> dict:
+def run(trust: int, requests: int, workdir: Path, spacing: float = 0.1) -> dict:
     net = localnet.build(workdir, workers=3, trust=trust, block_time=1.0)
     oracle = start_oracle(net, workdir, "--poll-interval", "0.1", "--confirmations", "1")
     try:
@@ -48,7 +51,7 @@ def run(trust: int, requests: int, workdir: Path) -> dict:
             tx = hub.functions.requestTask(spec[:-1] + (f"{i}".encode(),)).build_transaction(
                 {"from": user.address, "nonce": nonce + i, "gas": 300_000})
             hashes.append(net.w3.eth.send_raw_transaction(user.sign_transaction(tx).raw_transaction))
-            time.sleep(0.1)  # an even stream of requests, about ten a block
+            time.sleep(spacing)  # an even stream of requests (0.1 s: about ten a block)
         receipts = [net.w3.eth.wait_for_transaction_receipt(h, timeout=120) for h in hashes]
         requested = {}
         for receipt in receipts:
@@ -60,6 +63,9 @@ def run(trust: int, requests: int, workdir: Path) -> dict:
             for event in hub.events.TaskFinalized().get_logs(from_block=net.deployment.start_block):
                 finalized.setdefault(bytes(event["args"]["taskId"]), event)
             time.sleep(1)
+        per_batch: dict = {}
+        for event in finalized.values():
+            per_batch[event["transactionHash"]] = per_batch.get(event["transactionHash"], 0) + 1
         blocks, seconds, gas = [], [], []
         for task_id, receipt in requested.items():
             if task_id not in finalized:
@@ -69,7 +75,7 @@ def run(trust: int, requests: int, workdir: Path) -> dict:
             t0 = net.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
             t1 = net.w3.eth.get_block(final["blockNumber"])["timestamp"]
             seconds.append(t1 - t0)
-            gas.append(receipt["gasUsed"] + final["gasUsed"])
+            gas.append(receipt["gasUsed"] + final["gasUsed"] // per_batch[final["transactionHash"]])
         return {"trust": trust, "requests": requests, "served": len(blocks),
                 "p50_blocks": percentile(blocks, 0.5), "p95_blocks": percentile(blocks, 0.95),
                 "p50_s": percentile(seconds, 0.5), "p95_s": percentile(seconds, 0.95),
@@ -91,15 +97,17 @@ def table(results: list[dict]) -> str:
 
 @click.command()
 @click.option("--requests", default=50, show_default=True)
+@click.option("--spacing", default=0.1, show_default=True, help="Seconds between two requests.")
+@click.option("--trust", "trusts", multiple=True, type=int, default=(1, 3), show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the table here.")
-def main(requests: int, out: Path | None):
+def main(requests: int, spacing: float, trusts: tuple[int, ...], out: Path | None):
     """Latency and gas of paid requests through the whole path."""
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     results = []
-    for trust in (1, 3):
+    for trust in trusts:
         with tempfile.TemporaryDirectory(prefix="oracle-bench-") as tmp:
             click.echo(f"trust {trust}: {requests} requests ...", err=True)
-            results.append(run(trust, requests, Path(tmp)))
+            results.append(run(trust, requests, Path(tmp), spacing))
     text = table(results)
     click.echo(text)
     if out:

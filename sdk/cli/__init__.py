@@ -10,10 +10,10 @@ import sys
 
 import click
 
-from . import account, app, dapp, deploy, grid, order, pool, task, wallet, worker
+from . import account, app, dapp, deploy, grid, order, page, pool, task, wallet, worker
 
 GROUPS = [deploy.deploy, wallet.wallet, account.account, app.app, app.dataset, pool.pool, worker.worker, dapp.dapp,
-          task.task, order.order, grid.grid]
+          task.task, order.order, grid.grid, page.page]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -64,7 +64,8 @@ def test_the_dashboard_follows_a_worker_and_a_job_live(browser, scheduler, tmp_p
         assert browser.text("jobs-completed") == "1"
         alice.send_app(HOSTILE_NAME, "x86_64", "linux", str(script))  # names are anyone's text: shown as text
         browser.wait(lambda d: HOSTILE_NAME in browser.text("apps"), "the app's name, as text")
-        assert browser.driver.execute_script("return window.pwned === undefined && !document.querySelector('#apps img')")
+        assert browser.driver.execute_script(
+            "return window.pwned === undefined && !document.querySelector('#apps img')")
         browser.screenshot("dashboard")
     finally:
         os.kill(worker.proc.pid, signal.SIGKILL)  # no goodbye: the scheduler must notice on its own

@@ -6,6 +6,9 @@ small each show a clear message and change nothing."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -16,7 +19,7 @@ from oracle.localnet import start_oracle
 from sdk.frontend.config import page_config
 from sdk.frontend.server import FrontEnd
 
-from .browser import only_local
+from .browser import dead_port, only_local, wait_for
 
 FIRST_PAINT_MS = 1000
 PAGE_BYTES = 60_000
@@ -24,6 +27,7 @@ PAGE_BYTES = 60_000
 DECLINING_WALLET = """
 window.ethereum = {
   async request({method, params}) {
+    if (method === "eth_requestAccounts" || method === "eth_accounts") return ["ACCOUNT"];
     if (method === "eth_sendTransaction") throw Object.assign(new Error("User rejected the request."), {code: 4001});
     const answer = await (await fetch("/rpc", {method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({jsonrpc: "2.0", id: 1, method, params: params || []})})).json();
@@ -35,10 +39,15 @@ window.ethereum = {
 """
 
 
+def declining_wallet(account: str) -> str:
+    return DECLINING_WALLET.replace("ACCOUNT", account)
+
+
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("vanity-page")
     net = localnet.build(workdir, workers=2, trust=2, block_time=None)
+    net.workdir = workdir
     oracle = start_oracle(net, workdir, "--poll-interval", "0.2")
     yield net
     oracle.terminate()
@@ -128,7 +137,8 @@ def test_a_prefix_the_contract_refuses_shows_its_reason_before_any_payment(brows
 def test_a_payment_the_user_declines_in_the_wallet_changes_nothing(browser, net, front):
     user = net.key(localnet.USER).address
     before = user_state(net, user)
-    injected = browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": DECLINING_WALLET})
+    injected = browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                              {"source": declining_wallet(user)})
     try:
         ask(browser, front.url, "cd")
         assert browser.text("wallet-kind") == "your browser's wallet"
@@ -186,3 +196,38 @@ def test_another_site_cannot_spend_through_the_relay(net, front):
     assert requests.post(rpc, json=other, timeout=10).json()["error"]["code"] == 4100  # not the page's account
     assert requests.post(rpc, json={**send, "method": "anvil_setBalance"}, timeout=10).json()["error"]["code"] == -32601
     assert user_state(net, user) == before
+
+
+def test_cumulus_page_serve_gives_the_page_to_a_browser_wallet(browser, net):
+    port = dead_port()
+    command = [sys.executable, "-m", "sdk.cli", "page", "serve", "--rpc-url", net.chain.url, "--deployment",
+               str(net.workdir / "local.json"), "--port", str(port), "--oracle", net.monitor_url,
+               "--scheduler", net.grid.url]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        line = server.stdout.readline()
+        assert line.startswith(f"front end: http://127.0.0.1:{port}/"), line
+        url = f"http://127.0.0.1:{port}/"
+        config = requests.get(url + "config.json", timeout=10).json()
+        assert config["devAccount"] is None and config["dapp"] == net.vanity
+        send = {"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+                "params": [{"from": net.key(localnet.USER).address, "to": net.deployment.rlc}]}
+        assert requests.post(url + "rpc", json=send, timeout=10).json()["error"]["code"] == 4100  # nobody's signer
+        injected = browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                                  {"source": declining_wallet(net.key(localnet.USER).address)})
+        try:
+            ask(browser, url, "zz")
+            assert browser.text("wallet-kind") == "your browser's wallet"
+            assert browser.text("account") == net.key(localnet.USER).address  # what the wallet gave
+            text = browser.wait(lambda d: message(browser), "the contract's reason")
+            assert 'refuses the prefix "zz"' in text
+        finally:
+            browser.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                                           {"identifier": injected["identifier"]})
+    finally:
+        server.terminate()
+        server.wait(15)
+    wrong = subprocess.run([*command[:3], "page", "serve", "--network", "nowhere"], capture_output=True, text=True,
+                           timeout=60)
+    assert wrong.returncode != 0 and "Traceback" not in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1

@@ -68,3 +68,24 @@ def test_a_kept_signed_transaction_decodes_back_to_its_call():
     decoded = decode_raw(signed.raw_transaction.hex())
     assert (decoded["data"], decoded["value"]) == (b"call", 5)
     assert decoded["to"].lower() == "0x" + "ab" * 20
+
+
+def test_encoded_calls_match_web3s_own_encoding():
+    """The oracle encodes its calls with eth_abi (web3's encoder is slow on the Hub's ABI): the
+    bytes must be exactly those web3 would send."""
+    from web3 import Web3
+
+    from oracle.encoded import EncodedCall
+    from oracle.hub import REQUEST_FIELDS, Finalization, hub_contract
+
+    hub = hub_contract(Web3(), "0x" + "12" * 20)
+    request = tuple(("0x" + "ab" * 20) if name in ("requester", "refundTo", "callback", "appOwner", "datasetOwner",
+                                                    "poolOwner", "oracle") else
+                    (b"\x07" * 32 if name == "paramsHash" else 3) for name in REQUEST_FIELDS)
+    request = tuple(Web3.to_checksum_address(v) if isinstance(v, str) else v for v in request)
+    item = Finalization(request=request, result_digest=b"\x01" * 32, callback_data=b"\x2a",
+                        signatures=[(b"\x02" * 32, b"\x03" * 32)], dissents=[(b"\x04" * 32, b"\x05" * 32, (b"\x06" * 32, b"\x08" * 32))])
+    for name, args in (("finalizeBatch", ([item.as_tuple()] * 2,)), ("claimBatch", ([request],)),
+                       ("reportFailureBatch", ([(request, "no quorum")],)), ("taskStatus", (b"\x09" * 32,))):
+        ours = "0x" + EncodedCall(hub, name, args).data.hex()
+        assert ours == getattr(hub.functions, name)(*args)._encode_transaction_data(), name

@@ -89,3 +89,25 @@ def test_encoded_calls_match_web3s_own_encoding():
                        ("reportFailureBatch", ([(request, "no quorum")],)), ("taskStatus", (b"\x09" * 32,))):
         ours = "0x" + EncodedCall(hub, name, args).data.hex()
         assert ours == getattr(hub.functions, name)(*args)._encode_transaction_data(), name
+
+
+def test_a_database_of_an_older_oracle_gets_the_new_columns_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    from sqlmodel import Session
+
+    from oracle.db import make_engine
+    from oracle.models import TaskRecord
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # the task table as an oracle before batched settlement made it
+        old.execute("CREATE TABLE taskrecord (task_id VARCHAR PRIMARY KEY, state VARCHAR, request_json VARCHAR, "
+                    "params VARCHAR, block_number INTEGER, block_hash VARCHAR, deadline INTEGER, trust INTEGER, "
+                    "held BOOLEAN, job_uid VARCHAR, reason VARCHAR, result_json VARCHAR, created_at FLOAT, "
+                    "updated_at FLOAT)")
+        old.execute("INSERT INTO taskrecord VALUES ('0x01', 'DISPATCHED', '[]', '', 5, '0x02', 99, 1, 0, 'job', "
+                    "NULL, NULL, 1.0, 1.0)")
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        task = session.get(TaskRecord, "0x01")
+        assert (task.state, task.job_uid, task.sends, task.tx_purpose, task.split_since) == ("DISPATCHED", "job", 0, None, None)

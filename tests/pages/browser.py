@@ -88,6 +88,8 @@ class Browser:
 
     def load_figures(self) -> dict:
         """First paint (ms after navigation started) and the bytes of the document and its resources."""
+        self.wait(lambda d: d.execute_script("return performance.getEntriesByType('paint').length > 0"),
+                  "the first paint recorded")
         return self.driver.execute_script("""
             const paint = performance.getEntriesByType('paint');
             const first = paint.find((e) => e.name === 'first-contentful-paint') || paint[0];
@@ -96,6 +98,9 @@ class Browser:
             return {first_paint_ms: first ? first.startTime : null,
                     bytes: nav.transferSize + resources.reduce((sum, e) => sum + e.transferSize, 0),
                     decoded_bytes: nav.decodedBodySize + resources.reduce((sum, e) => sum + e.decodedBodySize, 0),
+                    // the page itself: document, scripts, styles (not the data it fetches)
+                    asset_bytes: nav.decodedBodySize + resources.filter((e) => e.initiatorType !== 'fetch')
+                      .reduce((sum, e) => sum + e.decodedBodySize, 0),
                     requests: 1 + resources.length};""")
 
     def console_errors(self) -> list[str]:

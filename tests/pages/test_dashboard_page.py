@@ -17,7 +17,7 @@ from offchain_grid.client import GridClient
 from .browser import only_local
 
 FIRST_PAINT_MS = 1000  # on this 2-core machine
-PAGE_BYTES = 100_000  # the document, its scripts and styles, and its first JSON answers
+PAGE_BYTES = 40_000  # the document, its scripts and styles (the JSON it reads grows with the grid)
 HOSTILE_NAME = '<img src=x onerror="window.pwned=1">'
 SLOW = "#!/bin/sh\nsleep 4\necho done\n"
 
@@ -88,9 +88,10 @@ def test_the_page_loads_offline_fast_and_light(browser, scheduler, path):
         assert only_local(browser.requested_urls(), scheduler.url) == []
     best = min(figures, key=lambda f: f["first_paint_ms"])
     print(f"{path}: first paint {best['first_paint_ms']:.0f} ms, {best['bytes']} bytes over "
-          f"{best['requests']} requests ({best['decoded_bytes']} decoded)")
+          f"{best['requests']} requests ({best['decoded_bytes']} decoded, {best['asset_bytes']} of them the page's own "
+          "files)")
     assert best["first_paint_ms"] <= FIRST_PAINT_MS
-    assert best["bytes"] <= PAGE_BYTES
+    assert max(f["asset_bytes"] for f in figures) <= PAGE_BYTES  # what the page weighs, cached or not
     assert browser.console_errors() == []
     if path == "/docs":
         assert "/api/v1/jobs" in browser.text("operations")

@@ -71,7 +71,11 @@ class Scheduler:
     def start(self) -> "Scheduler":
         self.proc = subprocess.Popen([sys.executable, "-m", "offchain_grid.cli", *self.args], env=self.env,
                                      stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        wait_until(self._healthy, 30, what=f"scheduler on {self.url}")
+        try:
+            wait_until(self._healthy, 30, what=f"scheduler on {self.url}")
+        except BaseException:  # the test fails here, before anyone holds the process to stop it
+            self.stop()
+            raise
         return self
 
     def _healthy(self) -> bool:

@@ -390,3 +390,5 @@ class ReportBatch(SQLModel):
     # Replicates the worker gives back unfinished (its owner needed the machine): another worker
     # takes them; they draw on the job's max_lost budget, not on max_retries.
     returns: conlist(FailureReport, max_length=1000) = Field(default_factory=list)
+    # More work asked in the same round trip: the answer then carries `assignments` as a pull's does.
+    pull: PullRequest | None = None

@@ -12,6 +12,7 @@ taken in id order (jobs, then workers) so two transactions never wait on each ot
 
 from __future__ import annotations
 
+from sqlalchemy import Select
 from sqlmodel import Session, select
 
 from ..consensus import Vote, replacements_needed, tally
@@ -26,10 +27,15 @@ VOTED = frozenset({ReplicateStatus.DONE.value, ReplicateStatus.VALID.value})
 
 
 def lock_jobs(session: Session, ids) -> dict[int, Job]:
-    """The jobs with these ids, re-read and locked until commit (SQLite: its writer lock already is one)."""
-    if not ids:
+    """The jobs with these ids (a collection, or a subquery selecting them), re-read and locked until
+    commit (SQLite: its writer lock already is one)."""
+    if isinstance(ids, Select):
+        wanted = Job.id.in_(ids)
+    elif not ids:
         return {}
-    query = select(Job).where(Job.id.in_(sorted(ids))).order_by(Job.id).with_for_update()
+    else:
+        wanted = Job.id.in_(sorted(ids))
+    query = select(Job).where(wanted).order_by(Job.id).with_for_update()
     return {job.id: job for job in session.exec(query.execution_options(populate_existing=True))}
 
 

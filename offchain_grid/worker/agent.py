@@ -67,6 +67,7 @@ class Agent:
         self.dirs = JobDirs(config.workdir / "jobs", new_uid=self.confinement.slot_uid)
         self.signed = SignedResults(config.workdir / "signed.db")
         self.reports: queue.Queue = queue.Queue()
+        self.pool: ThreadPoolExecutor | None = None  # runs the jobs; set while the worker pulls
         # Permits for held assignments: the slots plus as many queued, so a slot never waits for a pull.
         self.free = threading.Semaphore(config.slots * PREFETCH_FACTOR)
         self.busy = 0
@@ -93,8 +94,9 @@ class Agent:
         for thread in threads:
             thread.start()
         with ThreadPoolExecutor(max_workers=self.config.slots, thread_name_prefix="job") as pool:
+            self.pool = pool
             try:
-                self._pull_loop(pool)
+                self._pull_loop()
             finally:
                 self.request_stop()
                 log.info("stopped pulling; finishing the jobs in hand")
@@ -103,7 +105,7 @@ class Agent:
         log.info("stopped")
         return self.exit_reason
 
-    def _pull_loop(self, pool: ThreadPoolExecutor) -> None:
+    def _pull_loop(self) -> None:
         while not self.stop.is_set():
             if not self.may_pull.is_set():  # volunteer mode: the machine's owner needs it
                 self.may_pull.wait(0.5)
@@ -120,20 +122,32 @@ class Agent:
                 log.error("pull refused: %s", exc)
                 self.stop.wait(self.config.poll_interval)
                 continue
-            if answer.get("blacklisted"):
-                self._release(free)
-                self.exit_reason = f"blacklisted by the scheduler: {answer.get('reason')}"
-                log.error("%s; stopping", self.exit_reason)
-                return
-            assignments = answer["assignments"]
-            with self._held_lock:
-                self.held.update(a["replicate"] for a in assignments)
-            self._release(free - len(assignments))
-            for assignment in assignments:
-                pool.submit(self._work, assignment)
-            if not assignments:
+            if not self._take(answer, free):
+                if self.exit_reason:
+                    return
                 self.wake.wait(self.config.poll_interval)
                 self.wake.clear()
+
+    def _take(self, answer: dict, asked: int) -> int:
+        """Start the assignments of a pull's (or a report's) answer, for which `asked` permits are held;
+        how many. A blacklisted worker stops."""
+        if answer.get("blacklisted"):
+            self._release(asked)
+            self.exit_reason = f"blacklisted by the scheduler: {answer.get('reason')}"
+            log.error("%s; stopping", self.exit_reason)
+            self.request_stop()
+            return 0
+        assignments = answer.get("assignments") or []  # none from a scheduler that does not pull on reports
+        with self._held_lock:
+            self.held.update(a["replicate"] for a in assignments)
+        self._release(asked - len(assignments))
+        for assignment in assignments:
+            try:
+                self.pool.submit(self._work, assignment)
+            except RuntimeError:  # stopping: the pool takes no more jobs; another worker will run it
+                self._release(1)
+                self.reports.put(("return", {"replicate": assignment["replicate"], "reason": "its worker is stopping"}))
+        return len(assignments)
 
     def _take_free_slots(self) -> int:
         """Wait until a slot's worth of permits is free (the queue ran low), then take all free ones.
@@ -147,6 +161,13 @@ class Agent:
                 break
             taken += 1
         while self.free.acquire(blocking=False):
+            taken += 1
+        return taken
+
+    def _take_free_now(self) -> int:
+        """Every permit free at this moment, without waiting (none once stopping)."""
+        taken = 0
+        while not self.stop.is_set() and self.free.acquire(blocking=False):
             taken += 1
         return taken
 
@@ -234,13 +255,19 @@ class Agent:
         results = [body for kind, body in items if kind == "result"]
         failures = [body for kind, body in items if kind == "failure"]
         returns = [body for kind, body in items if kind == "return"]
+        # The slots these reports freed ask for work in the same request: one round trip, not two.
+        free = self._take_free_now() if self.pool is not None and self.may_pull.is_set() else 0
         try:
-            outcome = self.client.report(results, failures, returns)
+            outcome = self.client.report(results, failures, returns,
+                                         pull=(free, self.cache.checksums()) if free else None)
         except SchedulerRefused as exc:
+            self._release(free)
             log.error("reports refused: %s", exc)
             return
         finally:
             self._forget([body["replicate"] for body in results + failures + returns])
+        if free:
+            self._take(outcome, free)
         for rejected in outcome["rejected"]:
             log.warning("scheduler rejected report for replicate %s: %s", rejected["replicate"], rejected["reason"])
 

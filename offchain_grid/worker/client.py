@@ -66,13 +66,17 @@ class WorkerClient:
     def pull(self, max_jobs: int, cached: list[str]) -> dict:
         return self._call("POST", "/pull", json={"max_jobs": max_jobs, "cached": cached})
 
-    def report(self, results: list[dict], failures: list[dict], returns: list[dict] = ()) -> dict:
+    def report(self, results: list[dict], failures: list[dict], returns: list[dict] = (),
+               pull: tuple[int, list[str]] | None = None) -> dict:
         """Results (each with its archive as bytes), failures and replicates given back in one multipart
-        request: the batch as JSON, each archive as a file part the scheduler streams to disk."""
+        request: the batch as JSON, each archive as a file part the scheduler streams to disk. With
+        `pull` (how many jobs, cached checksums) the answer also carries the next assignments."""
         parts = [f"a{i}" for i in range(len(results))]
         batch = {"results": [{**r, "archive": part} for r, part in zip(results, parts)], "failures": failures}
         if returns:
             batch["returns"] = list(returns)
+        if pull:
+            batch["pull"] = {"max_jobs": pull[0], "cached": pull[1]}
         files = [("report", (None, json.dumps(batch), "application/json"))]
         files += [(part, (f"{r['replicate']}.tar", r["archive"], "application/x-tar")) for r, part in zip(results, parts)]
         return self._call("POST", "/reports", files=files)

@@ -119,3 +119,21 @@ def test_workers_killed_every_two_seconds_and_a_scheduler_restart(grid, db_url, 
     assert {j["status"] for j in jobs} == {"COMPLETED"}, [j["error"] for j in jobs if j["status"] != "COMPLETED"]
     assert sum(j["lost_used"] for j in jobs) > 0  # the kills did cost replicates
     assert all(j["retries_used"] == 0 for j in jobs)  # lost replicates never count as the app's failures
+
+
+def test_a_report_carries_the_next_pull(grid, sqlite_url):
+    """Reports ask for the next jobs in the same request: one round trip per batch instead of two."""
+    grid.start(sqlite_url, lease=120.0, alive=120.0)
+    grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
+    grid.alice.submit_batch([{"app": "echo", "args": [str(i)]} for i in range(4)])
+    client = protocol_client(grid.scheduler.url, 0)
+    first = client.pull(2, [])["assignments"]
+    archive = pack_result(b"", b"", 0, None)
+    answer = client.report([sign_result(a, archive, b"", WORKER_KEYS[0]) for a in first], [], pull=(5, []))
+    assert sorted(answer["accepted"]) == sorted(a["replicate"] for a in first) and answer["rejected"] == []
+    second = answer["assignments"]
+    assert len(second) == 2 and not answer["blacklisted"]  # the two jobs left, though it asked for five
+    assert {a["job"] for a in second}.isdisjoint(a["job"] for a in first)
+    last = client.report([sign_result(a, archive, b"", WORKER_KEYS[0]) for a in second], [])
+    assert len(last["accepted"]) == 2 and "assignments" not in last  # no pull asked, none made
+    assert grid.alice.get("/jobs/counts") == {"COMPLETED": 4}

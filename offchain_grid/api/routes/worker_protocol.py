@@ -66,7 +66,8 @@ def pull(body: PullRequest, session: SessionDep, settings: SettingsDep, worker: 
 
 @router.post("/reports", openapi_extra=OPENAPI_BODY)
 async def reports(request: Request):
-    """Results and failures in one batch; each is accepted or rejected on its own.
+    """Results and failures in one batch; each is accepted or rejected on its own. A batch with
+    `pull` also gets the next assignments, as `/pull` would answer them.
 
     Multipart: the batch as JSON in the `report` part, each result's archive in the file part its
     `archive` field names. Archives stream to disk as they arrive; the database is used only to
@@ -80,11 +81,20 @@ async def reports(request: Request):
             batch = ReportBatch.model_validate_json(text)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-        outcome = await in_session(request, lambda session: collector.receive(
+        outcome = await in_session(request, lambda session: _report_and_pull(
             session, app.state.store, app.state.settings, session.get(Worker, worker_id), batch, form.archives))
     finally:
         form.discard()
     return JSONResponse(outcome)
+
+
+def _report_and_pull(session, store, settings, worker: Worker, batch: ReportBatch, archives) -> dict:
+    """The batch applied, then (if it asks) the next assignments: one request where two were."""
+    outcome = collector.receive(session, store, settings, worker, batch, archives)
+    if batch.pull is not None:
+        outcome["assignments"] = matching.pull(session, settings, worker, batch.pull.max_jobs, set(batch.pull.cached))
+        outcome["blacklisted"], outcome["reason"] = worker.blacklisted, worker.blacklist_reason
+    return outcome
 
 
 @router.get("/events", response_class=StreamingResponse,

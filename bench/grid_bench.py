@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -102,12 +103,14 @@ def run_grid(jobs: int, workers: int, slots: int, tmp: Path, unconfined: bool = 
             time.sleep(0.1)
         cpu1 = sum(sched_proc.cpu_times()[:2])
         wcpu1 = sum(sum(p.cpu_times()) for p in worker_procs)
+        calls = worker_calls(url)
         done = client.get("/jobs", limit=jobs)
         latencies = [j["completed_at"] - j["created_at"] for j in done]
         wall = max(j["completed_at"] for j in done) - started
         return {"jobs_per_s": jobs / wall, "wall_s": wall, "submit_s": submitted - started,
                 "sched_cpu_ms_per_job": (cpu1 - cpu0) * 1000 / jobs, "worker_cpu_ms_per_job": (wcpu1 - wcpu0) * 1000 / jobs,
-                "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000}
+                "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
+                "calls_per_job": {route: n / jobs for route, n in calls.items()}}
     finally:
         for proc in reversed(procs):
             proc.send_signal(signal.SIGINT) if proc is scheduler else proc.terminate()
@@ -116,6 +119,13 @@ def run_grid(jobs: int, workers: int, slots: int, tmp: Path, unconfined: bool = 
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def worker_calls(url: str) -> dict[str, float]:
+    """Worker requests the scheduler answered so far, by route (from its Prometheus metrics)."""
+    text = requests.get(f"{url}/metrics", timeout=30).text
+    found = re.findall(r'^cumulus_grid_worker_request_duration_seconds_count\{route="(\w+)"\} ([0-9.e+]+)$', text, re.M)
+    return {route: float(n) for route, n in found}
 
 
 def _true(i: int) -> tuple[int, float]:
@@ -180,6 +190,7 @@ def main() -> None:
             line += f"{dask[key]:>20.2f}{ratio:>8.2f}"
         print(line)
     print(f"grid workers' CPU per job (with the jobs themselves): {grid['worker_cpu_ms_per_job']:.2f} ms")
+    print("grid worker requests per job: " + ", ".join(f"{route} {n:.3f}" for route, n in grid["calls_per_job"].items()))
     if True in runs:
         loose = runs[True]
         print(f"unconfined workers, same run: {loose['jobs_per_s']:.1f} jobs/s (confined / unconfined "

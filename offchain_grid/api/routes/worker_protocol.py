@@ -49,19 +49,30 @@ def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep):
                       lease_seconds=settings.lease_seconds, alive_interval=interval)
 
 
+# The calls every worker makes all the time authenticate and do their work in one thread and one
+# database session: dependencies would each take a thread of their own (four hand-overs a request).
+
 @router.post("/alive")
-def alive(body: AliveRequest, session: SessionDep, settings: SettingsDep, worker: WorkerDep):
+async def alive(body: AliveRequest, request: Request):
     """Renews the leases of the replicates the worker lists as still held."""
-    renewed = workers.alive(session, settings, worker, body.holding)
-    return JSONResponse({"renewed": renewed, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
+    def work(session):
+        worker = worker_by_session(session, bearer(request))
+        renewed = workers.alive(session, request.app.state.settings, worker, body.holding)
+        return {"renewed": renewed, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason}
+
+    return JSONResponse(await in_session(request, work))
 
 
 @router.post("/pull")
-def pull(body: PullRequest, session: SessionDep, settings: SettingsDep, worker: WorkerDep):
+async def pull(body: PullRequest, request: Request):
     """Up to max_jobs assignments, each a leased replicate of a different job."""
-    jobs = matching.pull(session, settings, worker, body.max_jobs, set(body.cached))
+    def work(session):
+        worker = worker_by_session(session, bearer(request))
+        jobs = matching.pull(session, request.app.state.settings, worker, body.max_jobs, set(body.cached))
+        return {"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason}
+
     # Plain JSON types already: skipping FastAPI's generic encoder saves a walk over every assignment.
-    return JSONResponse({"assignments": jobs, "blacklisted": worker.blacklisted, "reason": worker.blacklist_reason})
+    return JSONResponse(await in_session(request, work))
 
 
 @router.post("/reports", openapi_extra=OPENAPI_BODY)

@@ -3,9 +3,10 @@
 A local chain, the contracts, the vanity app on the grid and on chain, a pool with three
 staked workers, the oracle; an end user pays RLC with one approveAndCall and asks for an
 address with a chosen prefix; the workers compute it, the oracle finalizes, and the demo
-prints the address the dapp holds, the gas used and the RLC each party received. Then it
-serves the dapp's front end and the grid's dashboard until interrupted (`--once`, or CI=true
-in the environment: stop after that first answer).
+prints the address the dapp holds, the gas used and the RLC each party received. Run by a
+person at a terminal, it then serves the dapp's front end and the grid's dashboard until
+interrupted; run by a script (no terminal, or CI=true) it stops after that first answer, so
+`make demo` always ends on its own there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -36,14 +38,19 @@ def _check_prefix(prefix: str) -> str:
     return prefix
 
 
+def _interactive() -> bool:
+    """A person at a terminal, who can press Ctrl-C; a script waiting for the demo to end is not."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("CI", "").lower() != "true"
+
+
 @click.command()
 @click.option("--prefix", default="c0de", show_default=True, callback=lambda _c, _p, v: _check_prefix(v),
               help="Hex prefix of the wanted address (1 to 6 hex digits).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=PROJECT_ROOT / "var" / "demo",
               show_default=True)
-@click.option("--once/--serve", default=os.environ.get("CI", "").lower() == "true",
+@click.option("--once/--serve", default=lambda: not _interactive(),
               help="Stop after the first answer, or serve the front end and the dashboard until interrupted "
-                   "(default: serve; --once when CI=true).")
+                   "(default: serve at a terminal; --once in scripts and when CI=true).")
 @click.option("--port", default=8088, show_default=True, help="Port of the front end (0: any free port).")
 def main(prefix: str, workdir: Path, once: bool, port: int):
     """Run one paid vanity-address request end to end on this machine, then serve its front end."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from offchain_grid.api.openapi import ERROR
+from offchain_grid.api.openapi import document_errors
 
 WHY = {
     "400": "malformed body",
@@ -28,24 +28,5 @@ def _codes(path: str, method: str) -> list[str]:
 
 
 def describe_errors(app: FastAPI) -> None:
-    """Replace FastAPI's generated 422 body (never sent here) by the real error body, on every error status."""
-    generate = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = generate()
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(unused, None)
-        schemas["Error"] = ERROR
-        for path, operations in schema["paths"].items():
-            for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
-                for code in _codes(path, method):
-                    responses[code] = {"description": WHY[code], "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi
+    """The book's routes and their real error bodies."""
+    document_errors(app, _codes, WHY)

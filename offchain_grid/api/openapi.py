@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from fastapi import FastAPI
 
 ERROR = {"type": "object", "title": "Error", "required": ["detail"], "additionalProperties": False,
@@ -47,8 +49,14 @@ def _codes(path: str, method: str) -> list[str]:
 
 
 def describe_errors(app: FastAPI) -> None:
-    """Replace FastAPI's generated 422 body (never sent here) by the real error body, on every error status,
-    and document file downloads as files."""
+    """The grid's routes: their real error bodies, and file downloads documented as files."""
+    document_errors(app, _codes, WHY, DOWNLOADS)
+
+
+def document_errors(app: FastAPI, codes: Callable[[str, str], list[str]], why: dict[str, str],
+                    downloads: dict[str, str] | None = None) -> None:
+    """Replace FastAPI's generated 422 body (never sent) by the real error body on each status
+    `codes(path, method)` names, described by `why`; `downloads` maps file routes to their media type."""
     generate = app.openapi
 
     def openapi() -> dict:
@@ -62,10 +70,10 @@ def describe_errors(app: FastAPI) -> None:
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
-                if path in DOWNLOADS and method == "get":
-                    responses["200"]["content"] = {DOWNLOADS[path]: {"schema": {"type": "string", "format": "binary"}}}
-                for code in _codes(path, method):
-                    responses[code] = {"description": WHY[code], "content": {
+                if downloads and path in downloads and method == "get":
+                    responses["200"]["content"] = {downloads[path]: {"schema": {"type": "string", "format": "binary"}}}
+                for code in codes(path, method):
+                    responses[code] = {"description": why[code], "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         app.openapi_schema = schema
         return schema

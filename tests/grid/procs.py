@@ -7,10 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
+
+from .. import waiting
 
 TOKEN = "alice-token-0123456789"
 LIAR = Path(__file__).parent.parent / "liar_worker.py"  # `xw worker` that signs altered results
@@ -44,15 +45,8 @@ def job_story(client, uid: str, workers=()) -> str:
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
-    """Poll until `predicate()` is truthy; its value, or AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    """The shared wait, polled faster: the grid's tests watch quick state changes of a job."""
+    return waiting.wait_until(predicate, timeout, interval, what)
 
 
 class Scheduler:

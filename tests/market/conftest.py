@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,20 +19,12 @@ from orderbook import orders
 from orderbook.client import BookClient
 from offchain_grid.contribution import hub_domain
 
+from ..waiting import wait_until
+
 RLC = dep.RLC_UNIT
 APP_PRICE, DATASET_PRICE, POOL_PRICE = 2 * RLC, 1 * RLC, 3 * RLC
 CALLBACK_GAS_PRICE = 1_000
 DEPLOYER, APP_OWNER, POOL_OWNER, ORACLE, USER, STRANGER, DATASET_OWNER = range(7)
-
-
-def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 @dataclass

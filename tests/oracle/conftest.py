@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,12 @@ from sqlmodel import Session, select
 from oracle.db import make_engine
 from oracle.models import TaskRecord, TxRecord
 
+from ..waiting import wait_until  # the oracle's tests import it from here
+
 # apps written as `#!/usr/bin/env python3` must run with this interpreter and its packages
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 APPS = Path(__file__).parent / "apps"
-
-
-def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def oracle_tasks(workdir: Path) -> dict[str, TaskRecord]:

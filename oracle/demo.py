@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -114,15 +112,7 @@ def serve(net, port: int) -> None:
     click.echo(f"dashboard:   {dashboard}")
     click.echo(f"metrics:     {net.grid.url}/metrics  {net.monitor_url}/metrics")
     click.echo("serving until Ctrl-C")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        front.stop()
+    front.serve_until_stopped()
 
 
 def wait_with_progress(net, task_id: bytes, workdir: Path, timeout: float = 180.0, heartbeat: float = 3.0) -> str:

@@ -5,8 +5,6 @@ unlocked (a local chain)."""
 from __future__ import annotations
 
 import json
-import signal
-import threading
 
 import click
 
@@ -57,12 +55,4 @@ def serve(chain, host, port, oracle_url, scheduler_url, dev_account, as_json):
         click.echo(json.dumps({"url": front.url, "dapp": config["dapp"], "chain_id": config["chainId"]}))
     else:
         click.echo(f"front end: {front.url}  (dapp {config['dapp']} on chain {config['chainId']}); Ctrl-C stops it")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        front.stop()
+    front.serve_until_stopped()

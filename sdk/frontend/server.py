@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,6 +62,18 @@ class FrontEnd:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def serve_until_stopped(self) -> None:
+        """Block until Ctrl-C or SIGTERM, then stop: the way a person ends a served page."""
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        try:
+            while not stopping.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
 
     def relay(self, call) -> dict:
         """One JSON-RPC call to the node, if the page may make it."""

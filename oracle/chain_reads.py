@@ -38,10 +38,10 @@ class _Deferred:
         return self.method(*self.args)
 
 
-def block_hashes(w3: Web3, numbers) -> dict[int, str | None]:
-    """{number: the canonical block's 0x-hash, None above the head}."""
+def block_hashes(w3: Web3, numbers, head: int | None = None) -> dict[int, str | None]:
+    """{number: the canonical block's 0x-hash, None above the head (read now unless given)}."""
     numbers = sorted(set(numbers))
-    head = w3.eth.block_number
+    head = w3.eth.block_number if head is None else head
     below = [n for n in numbers if n <= head]
     blocks = batched(w3, [_Deferred(w3.eth.get_block, n) for n in below]) if below else []
     hashes = {n: "0x" + bytes(b["hash"]).hex().removeprefix("0x") for n, b in zip(below, blocks)}

@@ -1,17 +1,21 @@
 """Follows the Hub's TaskRequested events of one pool with eth_getLogs over a persistent cursor,
 a confirmation depth, and reorg detection by block hash.
 
-The pure part (`find_fork`) decides where a reorg forked from the hashes remembered and the
-hashes the chain reports now; `EventListener.poll` does the I/O around it. The hashes of the
-last KEEP_HASHES blocks are kept, and below them one block in CHECKPOINT_EVERY for good: a reorg
-deeper than the window is traced back against the node, checkpoint by checkpoint, to the
-newest block that is still canonical, and replayed from there.
+Where a reorg forked is decided by pure functions (forks.py); the listener does the reads around
+them. It remembers the full hash of each of its last `window` blocks (SeenBlock) and a prefix of
+the hash of every block it processed within `horizon` blocks (HashRun). A reorg within the window
+is found from one batch of the window's hashes; a deeper one is traced through the prefixes to
+its exact fork, FAN blocks asked from the node per round; one deeper than everything remembered
+is replayed from the Hub's deployment. Blocks are hashed before their logs are read, and logs of
+a block whose hash changed meanwhile are read again: the hashes stored are those of the blocks
+whose logs were processed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import groupby
 
 from eth_utils import event_abi_to_log_topic
 from sqlalchemy.engine import Engine
@@ -20,23 +24,17 @@ from web3 import Web3
 from web3.contract import Contract
 
 from .chain_reads import block_hashes
+from .forks import PREFIX_BYTES, Ask, as_remembered, find_fork, locate_fork, prefix
 from .hub import TaskRequested, decode_task_requested
-from .models import Cursor, SeenBlock
+from .models import Cursor, HashRun, SeenBlock
 
 log = logging.getLogger("oracle.listener")
 
-KEEP_HASHES = 256  # every block's hash this far back
-CHECKPOINT_EVERY = 32  # below the window, the hash of one block in this many is kept
-
-
-def find_fork(remembered: dict[int, str], canonical: dict[int, str]) -> int | None:
-    """The highest remembered block still on the canonical chain, when some remembered block is
-    not; None when nothing changed. Both map block number -> hash."""
-    changed = [n for n, h in remembered.items() if canonical.get(n) != h]
-    if not changed:
-        return None
-    below = [n for n in remembered if n < min(changed) and canonical.get(n) == remembered[n]]
-    return max(below) if below else min(remembered) - 1
+KEEP_HASHES = 256  # every block's full hash this far back
+RUN = 1024  # blocks per HashRun row (8 KB of prefixes)
+HORIZON = 2**18  # blocks whose prefixes are kept (2 MB; 36 days of 12-second blocks): a reorg deeper replays
+# from the Hub's deployment, and an oracle catching up hashes no older block
+UNKNOWN = "unknown"  # a block missing from the prefixes: compares as replaced, so the replay starts lower
 
 
 @dataclass
@@ -46,11 +44,12 @@ class Batch:
     requests: list[TaskRequested]
     fork_block: int | None  # blocks above this were replaced
     to_block: int  # the cursor after this batch
+    hashes: dict[int, str] = field(default_factory=dict)  # of each block read, from the old cursor (or fork) + 1
 
 
 class EventListener:
     def __init__(self, w3: Web3, hub: Contract, pool: int, engine: Engine, *, start_block: int,
-                 confirmations: int = 1, max_range: int = 2_000):
+                 confirmations: int = 1, max_range: int = 2_000, window: int = KEEP_HASHES, horizon: int = HORIZON):
         self.w3 = w3
         self.hub = hub
         self.pool = pool
@@ -58,6 +57,8 @@ class EventListener:
         self.start_block = start_block  # nothing of interest before (the Hub's deployment)
         self.confirmations = confirmations
         self.max_range = max_range  # blocks per eth_getLogs call
+        self.window = window
+        self.horizon = horizon
         self.key = f"{w3.eth.chain_id}:{hub.address}:{pool}"
         self._topic0 = "0x" + event_abi_to_log_topic(hub.events.TaskRequested.abi).hex()
         self._pool_topic = "0x" + pool.to_bytes(32, "big").hex()
@@ -71,15 +72,26 @@ class EventListener:
         """Reads the next confirmed blocks' requests; rewinds first if a reorg replaced blocks
         already processed. The caller stores the batch and then calls `commit`."""
         cursor = self.cursor()
-        fork = self._detect_reorg(cursor)
+        head = self.w3.eth.block_number
+        fork = self._detect_reorg(head)
         if fork is not None:
-            log.warning("reorg: blocks after %d were replaced; rewinding", fork)
+            log.warning("reorg: the chain forked after block %d; replaying from block %d", fork, fork + 1)
             cursor = fork
-        safe = self.w3.eth.block_number - self.confirmations + 1
-        if safe <= cursor:
-            return Batch([], fork, cursor)
+        safe = head - self.confirmations + 1
         to_block = min(safe, cursor + self.max_range)
-        return Batch(self._events(cursor + 1, to_block), fork, to_block)
+        # blocks older than the horizon are not hashed (a reorg that deep replays from the deployment)
+        hashes = block_hashes(self.w3, range(max(cursor + 1, safe - self.horizon + 1), to_block + 1), head)
+        gone = [n for n, h in hashes.items() if h is None]  # the chain just got shorter
+        to_block = gone[0] - 1 if gone else to_block
+        if to_block <= cursor:
+            return Batch([], fork, cursor)
+        read = {n: h for n, h in hashes.items() if n <= to_block}
+        events = self._events(cursor + 1, to_block)
+        moved = [e for e in events if read.get(e.block_number, e.block_hash) != e.block_hash]
+        if moved:
+            log.info("block %d changed while it was read; reading it again", moved[0].block_number)
+            return Batch([], fork, cursor)
+        return Batch(events, fork, to_block, read)
 
     def _events(self, from_block: int, to_block: int) -> list:
         """The followed events of these blocks, decoded: the pool's requests (a listener of other
@@ -91,57 +103,109 @@ class EventListener:
         return [decode_task_requested(self.hub, entry) for entry in logs]
 
     def commit(self, session: Session, batch: Batch) -> None:
-        """Moves the cursor and remembers block hashes, in the caller's transaction (so events are
-        recorded and the cursor moved together)."""
+        """Moves the cursor and remembers the batch's block hashes, in the caller's transaction (so
+        events are recorded and the cursor moved together)."""
         if batch.fork_block is not None:
             session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) > batch.fork_block))
+            self._forget_prefixes_above(session, batch.fork_block)
         row = session.get(Cursor, self.key) or Cursor(key=self.key, block=self.start_block - 1)
-        first_new = (row.block if batch.fork_block is None else batch.fork_block) + 1
         row.block = batch.to_block
         session.add(row)
-        window = range(max(first_new, batch.to_block - KEEP_HASHES + 1), batch.to_block + 1)
-        checkpoints = range(_next_checkpoint(first_new), window.start, CHECKPOINT_EVERY)
-        for number, block_hash in block_hashes(self.w3, [*checkpoints, *window]).items():
-            if block_hash is not None:
+        for number, block_hash in batch.hashes.items():
+            if number > batch.to_block - self.window:
                 session.merge(SeenBlock(key=self.key, number=number, hash=block_hash))
-        session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) <= batch.to_block - KEEP_HASHES,
-                                             col(SeenBlock.number) % CHECKPOINT_EVERY != 0))
+        session.exec(delete(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) <= batch.to_block - self.window))
+        self._keep_prefixes(session, batch.hashes)
+        session.exec(delete(HashRun).where(HashRun.key == self.key, col(HashRun.run) < (batch.to_block - self.horizon) // RUN))
 
-    def _detect_reorg(self, cursor: int) -> int | None:
+    # -- finding the fork ----------------------------------------------------------------------
+
+    def _detect_reorg(self, head: int) -> int | None:
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(SeenBlock).where(SeenBlock.key == self.key).order_by(col(SeenBlock.number).desc()).limit(KEEP_HASHES)
-            ).all()
+            rows = session.exec(select(SeenBlock).where(SeenBlock.key == self.key)
+                                .order_by(col(SeenBlock.number).desc()).limit(self.window)).all()
         if not rows:
             return None
-        remembered = {row.number: row.hash for row in rows}
-        # cheap check first: the newest remembered block
-        newest = max(remembered)
-        if block_hashes(self.w3, [newest])[newest] == remembered[newest]:
+        window = {row.number: row.hash for row in rows}
+        newest = max(window)
+        if block_hashes(self.w3, [newest], head)[newest] == window[newest]:  # the cheap check first
             return None
-        fork = find_fork(remembered, block_hashes(self.w3, remembered))
-        if fork is not None and fork < min(remembered):
-            fork = self._walk_back(min(remembered))
-        return fork
+        canonical = block_hashes(self.w3, window, head)
+        fork = find_fork(window, canonical)
+        lowest = min(window)
+        if fork is None or fork >= lowest:
+            return fork
+        return self._trace_fork(lowest, window[lowest], canonical[lowest])
 
-    def _walk_back(self, below: int) -> int:
-        """The newest checkpoint under `below` still on the canonical chain (every remembered
-        block above it was replaced), or the block before the Hub's deployment."""
-        with Session(self.engine) as session:
-            rows = session.exec(select(SeenBlock).where(SeenBlock.key == self.key, col(SeenBlock.number) < below)
-                                .order_by(col(SeenBlock.number).desc())).all()
-        for start in range(0, len(rows), 64):
-            chunk = rows[start:start + 64]
-            canonical = block_hashes(self.w3, [r.number for r in chunk])
-            for row in chunk:
-                if canonical[row.number] == row.hash:
-                    log.warning("reorg deeper than the %d remembered blocks: block %d is still canonical, "
-                                "replaying from there", KEEP_HASHES, row.number)
-                    return row.number
-        log.warning("reorg deeper than the %d remembered blocks: none is still canonical, replaying from the "
-                    "Hub's deployment", KEEP_HASHES)
+    def _trace_fork(self, lowest: int, seen: str, now: str | None) -> int:
+        """The fork of a reorg that replaced every block of the window (`lowest` its lowest block,
+        `seen` its hash as processed, `now` as the node reports it), found through the prefixes."""
+        first = self._oldest_prefix()
+        if first is None or first > lowest:
+            return self._replay_all(first)
+        remembered, canonical, rounds = {lowest: seen}, {lowest: now}, 0
+        while isinstance(step := locate_fork(first, lowest, remembered, canonical), Ask):
+            kept = self._prefixes(step.numbers)
+            remembered |= {n: kept.get(n, UNKNOWN) for n in step.numbers}
+            canonical |= block_hashes(self.w3, step.numbers)
+            rounds += 1
+        if step < first:
+            return self._replay_all(first)
+        log.warning("reorg deeper than the %d blocks of full hashes: traced to its fork in %d rounds of node reads, "
+                    "block %d is the last one unchanged", self.window, rounds, step)
+        return step
+
+    def _replay_all(self, oldest: int | None) -> int:
+        log.warning("reorg deeper than every block remembered (the oldest: %s): replaying from block %d, the Hub's "
+                    "deployment", oldest if oldest is not None else "none below the window", self.start_block)
         return self.start_block - 1
 
+    # -- the prefixes of every block ---------------------------------------------------------------
 
-def _next_checkpoint(number: int) -> int:
-    return -(-number // CHECKPOINT_EVERY) * CHECKPOINT_EVERY
+    def _oldest_prefix(self) -> int | None:
+        with Session(self.engine) as session:
+            row = session.exec(select(HashRun).where(HashRun.key == self.key).order_by(col(HashRun.run))).first()
+            return row.first if row else None
+
+    def _prefixes(self, numbers) -> dict[int, str]:
+        """{number: its kept prefix as `locate_fork` compares it}, for the numbers kept."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(HashRun).where(HashRun.key == self.key,
+                                                      col(HashRun.run).in_(sorted({n // RUN for n in numbers})))).all()
+        found = {}
+        for row in rows:
+            for n in numbers:
+                at = (n - row.first) * PREFIX_BYTES
+                if n // RUN == row.run and 0 <= at < len(row.prefixes):
+                    found[n] = as_remembered(row.prefixes[at:at + PREFIX_BYTES])
+        return found
+
+    def _keep_prefixes(self, session: Session, hashes: dict[int, str]) -> None:
+        """Appends the prefixes of the batch's blocks (consecutive) after the last one kept."""
+        numbers = sorted(hashes)
+        if not numbers:
+            return
+        newest = session.exec(select(HashRun).where(HashRun.key == self.key).order_by(col(HashRun.run).desc())).first()
+        if newest is not None and newest.first + len(newest.prefixes) // PREFIX_BYTES != numbers[0]:
+            # a gap (blocks are processed in order and a fork cuts what is above it, so only when the
+            # prefixes were lost): the search needs every block, so the prefixes start afresh here
+            session.exec(delete(HashRun).where(HashRun.key == self.key))
+            newest = None
+        for run, group in groupby(numbers, key=lambda n: n // RUN):
+            group = list(group)
+            row = newest if newest is not None and newest.run == run else HashRun(
+                key=self.key, run=run, first=group[0], prefixes=b"")
+            row.prefixes = row.prefixes + b"".join(prefix(hashes[n]) for n in group)
+            session.add(row)
+
+    def _forget_prefixes_above(self, session: Session, fork: int) -> None:
+        session.exec(delete(HashRun).where(HashRun.key == self.key, col(HashRun.run) > fork // RUN))
+        row = session.get(HashRun, (self.key, fork // RUN))
+        if row is None:
+            return
+        keep = max(0, fork - row.first + 1) * PREFIX_BYTES
+        if keep:
+            row.prefixes = row.prefixes[:keep]
+            session.add(row)
+        else:
+            session.delete(row)

@@ -22,6 +22,16 @@ class SeenBlock(SQLModel, table=True):
     hash: str
 
 
+class HashRun(SQLModel, table=True):
+    """The hash prefixes of consecutive processed blocks (forks.PREFIX_BYTES each), in rows of
+    listener.RUN blocks: a reorg deeper than the SeenBlock window is traced to its exact fork."""
+
+    key: str = Field(primary_key=True)  # cursor key
+    run: int = Field(primary_key=True)  # block number // listener.RUN
+    first: int  # the block of the first prefix in `prefixes` (the rest follow it in order)
+    prefixes: bytes
+
+
 class TaskRecord(SQLModel, table=True):
     """One paid request of the pool and what the oracle did about it."""
 

@@ -10,12 +10,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
-from oracle.models import Cursor, SeenBlock
+from oracle.models import Cursor, HashRun, SeenBlock
 
 from .models import BookOrder
 
 DEFAULT_DB_URL = "sqlite:///orderbook.db"
-TABLES = [BookOrder.__table__, Cursor.__table__, SeenBlock.__table__]
+TABLES = [BookOrder.__table__, Cursor.__table__, SeenBlock.__table__, HashRun.__table__]
 
 
 def make_engine(url: str = DEFAULT_DB_URL) -> Engine:

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from web3.logs import DISCARD
 
 from oracle import localnet
+from oracle.chain_reads import block_hashes
 from oracle.db import make_engine
 from oracle.listener import KEEP_HASHES
 from oracle.models import Cursor
@@ -125,35 +126,52 @@ def test_a_reorg_dropping_the_finalize_block_puts_the_task_back_and_resends(tmp_
         net.stop()
 
 
-def test_a_reorg_deeper_than_the_remembered_window_is_replayed_from_its_fork(tmp_path):
+def test_a_reorg_deeper_than_the_remembered_window_is_replayed_from_its_exact_fork(tmp_path):
+    """Every block of the window of full hashes is replaced, and the fork lies between two blocks
+    of the old one-in-32 checkpoints: the replay starts right after it, and the request mined
+    again below the window is served once."""
     net = localnet.build(tmp_path, workers=1, trust=1, block_time=None, grid_worker_count=0)
     oracle = start_oracle(net, tmp_path, "--poll-interval", "0.2")
     try:
         app = net.add_app("answer", APPS / "answer.py")
-        net.w3.provider.make_request("anvil_mine", [hex(64), "0x0"])  # checkpoints below the fork to come
         raw, _price = signed_request(net, app, b"deep")
-        net.w3.provider.make_request("anvil_mine", [hex(20), "0x0"])
+        # history below the fork to come, so that the fork (the block before the request's) is not a multiple of 32
+        filler = 64 + (17 - (net.w3.eth.block_number + 64)) % 32
+        net.w3.provider.make_request("anvil_mine", [hex(filler), "0x0"])
         first = send(net, raw)
+        fork = net.w3.eth.block_number - 1
         wait_until(lambda: task(tmp_path, first) and task(tmp_path, first).state == "DISPATCHED", 30, what="dispatched")
-        depth = KEEP_HASHES + 57  # the request's block and everything remembered are replaced
-        net.w3.provider.make_request("anvil_mine", [hex(depth - 14), "0x0"])
+        depth = KEEP_HASHES + 57  # the request's block and everything remembered in full are replaced
+        net.w3.provider.make_request("anvil_mine", [hex(depth - 1), "0x0"])
         head = net.w3.eth.block_number
         wait_until(lambda: oracle_cursor(tmp_path) == head, 60, what="the oracle at the head")
+        before = chain_hashes(net, head)
         net.w3.provider.make_request("anvil_reorg", [depth, [["0x" + raw.hex(), 0]]])
+        after = chain_hashes(net, head)
+        assert max(n for n in before if after[n] == before[n]) == fork == head - depth
+        assert fork % 32 != 0 and fork < head - KEEP_HASHES
         requested = net.contract("Hub").events.TaskRequested().get_logs(from_block=net.deployment.start_block)
         [remined] = [bytes(e["args"]["taskId"]) for e in requested]
-        remined_block = requested[0]["blockNumber"]
-        assert remined_block < head - KEEP_HASHES  # below the window of remembered hashes
+        assert requested[0]["blockNumber"] == fork + 1
         wait_until(lambda: task(tmp_path, remined) and not task(tmp_path, remined).held
-                   and task(tmp_path, remined).block_number == remined_block, 60, what="the re-mined request seen")
+                   and task(tmp_path, remined).block_number == fork + 1, 60, what="the re-mined request seen")
+        log_text = (tmp_path / "oracle.log").read_text()
+        assert f"block {fork} is the last one unchanged" in log_text
+        assert f"the chain forked after block {fork}; replaying from block {fork + 1}" in log_text
+        assert "reorg deeper than every block remembered" not in log_text
         net.grid.add_worker(net.worker_key(0))
         wait_until(lambda: events(net, "TaskFinalized", remined), 60, what="the re-mined request finalized")
         assert len(events(net, "TaskFinalized", remined)) == 1
-        assert "reorg deeper than the 256 remembered blocks: block " in (tmp_path / "oracle.log").read_text()
+        assert len(oracle_tasks(tmp_path)) == 1 + (remined != first)
     finally:
         oracle.terminate()
         oracle.wait(10)
         net.stop()
+
+
+def chain_hashes(net, head: int) -> dict[int, str]:
+    start = net.deployment.start_block
+    return {n: h for n, h in block_hashes(net.w3, range(start, head + 1)).items()}
 
 
 def oracle_cursor(workdir) -> int | None:

@@ -1,31 +1,10 @@
-"""Pure pieces of the oracle: reorg fork finding, compact signatures, readable reverts."""
+"""Pure pieces of the oracle: compact signatures, readable reverts, encoded calls."""
 
 from eth_account import Account
 from eth_keys import keys
 
 from oracle.hub import RevertExplainer, compact_signature
-from oracle.listener import find_fork
 from oracle.txmanager import decode_raw
-
-
-def test_no_fork_when_every_remembered_hash_is_still_canonical():
-    remembered = {10: "a", 11: "b", 12: "c"}
-    assert find_fork(remembered, dict(remembered)) is None
-
-
-def test_fork_is_the_highest_block_still_canonical():
-    remembered = {10: "a", 11: "b", 12: "c", 13: "d"}
-    assert find_fork(remembered, {10: "a", 11: "b", 12: "x", 13: "y"}) == 11
-
-
-def test_shorter_chain_counts_as_a_reorg():
-    remembered = {10: "a", 11: "b", 12: "c"}
-    assert find_fork(remembered, {10: "a", 11: "b", 12: None}) == 11
-
-
-def test_fork_below_everything_remembered_rewinds_past_it():
-    remembered = {10: "a", 11: "b"}
-    assert find_fork(remembered, {10: "x", 11: "y"}) == 9
 
 
 def test_compact_signature_recovers_the_same_signer():

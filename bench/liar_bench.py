@@ -54,7 +54,7 @@ def one_run(tmp: Path, jobs: int, slots: int) -> dict:
         voted = standing = honest = 0
         for uid in uids:
             reps = [r for r in client.get(f"/jobs/{uid}/replicates") if r["worker"] == liar]
-            voted += any(r["digest"] for r in reps)
+            voted += any(r["result_digest"] for r in reps)
             standing += any(r["status"] in ("DONE", "VALID", "INVALID") for r in reps)
             job = client.job(uid)
             honest += job["status"] == "COMPLETED" and read_member(client.result_archive(uid), "stdout") == b"42\n"

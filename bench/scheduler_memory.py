@@ -48,7 +48,7 @@ def status_mb(pid: int, field: str) -> float:
 
 def report_body(archive_sizes: list[int]):
     """A multipart report whose results name archives of the given sizes (for a replicate nobody holds)."""
-    results = [{"replicate": f"x{i}", "digest": "0x" + "0" * 64, "signature": "0x" + "1" * 130, "archive": f"a{i}"}
+    results = [{"replicate": f"x{i}", "result_digest": "0x" + "0" * 64, "signature": "0x" + "1" * 130, "archive": f"a{i}"}
                for i in range(len(archive_sizes))]
     yield b'--b\r\nContent-Disposition: form-data; name="report"\r\n\r\n' + \
         json.dumps({"results": results}).encode() + b"\r\n"

@@ -14,23 +14,23 @@ from dataclasses import dataclass, field
 class Vote:
     replicate_id: int  # which replicate reported
     worker: str  # checksummed address of its worker
-    digest: str  # 0x-hex sha256 of the result archive
+    result_digest: str  # 0x-hex sha256 of the result archive
     callback_hash: str  # 0x-hex keccak256 of the callback data
 
 
 @dataclass(frozen=True)
 class Tally:
-    winner: tuple[str, str] | None  # (digest, callback hash) that reached the quorum, if any
+    winner: tuple[str, str] | None  # (result digest, callback hash) that reached the quorum, if any
     agreeing: list[Vote] = field(default_factory=list)  # votes for the winner
     dissenting: list[Vote] = field(default_factory=list)  # votes outvoted by the winner
     best_count: int = 0  # size of the largest group, winner or not
 
 
 def tally(votes: list[Vote], replication: int) -> Tally:
-    """Group votes by (digest, callback hash); a group of `replication` votes wins."""
+    """Group votes by (result digest, callback hash); a group of `replication` votes wins."""
     groups: dict[tuple[str, str], list[Vote]] = defaultdict(list)
     for vote in votes:
-        groups[(vote.digest, vote.callback_hash)].append(vote)
+        groups[(vote.result_digest, vote.callback_hash)].append(vote)
     if not groups:
         return Tally(None)
     # Ties cannot both reach the quorum unless replication is 1, where the first vote wins.

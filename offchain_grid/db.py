@@ -6,7 +6,7 @@ import contextlib
 import threading
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel, create_engine
 
@@ -28,8 +28,23 @@ def make_engine(url: str = DEFAULT_DB_URL) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=SESSIONS_AT_ONCE + POOL_SPARE, max_overflow=4,
                                pool_timeout=10)
+    _rename_columns(engine)
     SQLModel.metadata.create_all(engine)
     return engine
+
+
+# (table, old name, new name): a result's digest is `result_digest` everywhere
+RENAMED_COLUMNS = [("replicate", "digest", "result_digest")]
+
+
+def _rename_columns(engine: Engine) -> None:
+    """Columns renamed since a database was created, renamed in place: an upgraded scheduler keeps its rows."""
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        for table, old, new in RENAMED_COLUMNS:
+            present = {c["name"] for c in inspector.get_columns(table)} if inspector.has_table(table) else set()
+            if old in present and new not in present:
+                connection.execute(text(f'ALTER TABLE "{table}" RENAME COLUMN "{old}" TO "{new}"'))
 
 
 def _sqlite_immediate_transactions(engine: Engine) -> None:

@@ -191,13 +191,13 @@ class SignaturePublic(SQLModel):
 
 class DissentPublic(SQLModel):
     worker: str
-    digest: str
+    result_digest: str
     callback_data_hash: str
     signature: str
 
 
 class ResultPublic(SQLModel):
-    digest: str
+    result_digest: str
     callback_data: str
     callback_data_hash: str
     signatures: list[SignaturePublic]
@@ -314,7 +314,7 @@ class Replicate(SQLModel, table=True):
     worker_id: int | None = Field(default=None, foreign_key="worker.id", index=True)
     status: str = "PENDING"
     lease_expires: float | None = Field(default=None, index=True)
-    digest: str | None = None
+    result_digest: str | None = None  # 0x-hex sha256 of its result archive, once reported
     callback_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     callback_data_hash: str | None = None
     signature: str | None = None
@@ -327,7 +327,7 @@ class ReplicatePublic(SQLModel):
     uid: str
     status: str
     worker: str | None  # address of the worker that held it
-    digest: str | None
+    result_digest: str | None
     callback_data_hash: str | None
     signature: str | None
     error: str | None
@@ -373,7 +373,7 @@ class PullRequest(SQLModel):
 
 class ResultUpload(SQLModel):
     replicate: Text = Field(max_length=64)
-    digest: Bytes32Hex
+    result_digest: Bytes32Hex
     callback_data: CallbackHex = "0x"
     signature: SignatureHex
     archive: Text = Field(max_length=128)  # the name of the report's file part holding the result archive

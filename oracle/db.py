@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -25,6 +26,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
     _add_new_columns(engine)
+    _rename_result_fields(engine)
     return engine
 
 
@@ -50,3 +52,18 @@ def sqlite_file(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
+
+
+def _rename_result_fields(engine: Engine) -> None:
+    """Grid results stored before the grid named a result's digest `result_digest` (it said
+    `digest`, in the result and in each dissent), renamed in place: a completed task of an
+    upgraded oracle is still settled."""
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT task_id, result_json FROM taskrecord WHERE result_json LIKE '%\"digest\"%'")).all()
+        for task_id, stored in rows:
+            result = json.loads(stored)
+            for part in [result, *result.get("dissents", [])]:
+                if "digest" in part:
+                    part["result_digest"] = part.pop("digest")
+            connection.execute(text("UPDATE taskrecord SET result_json = :r WHERE task_id = :t"),
+                               {"r": json.dumps(result), "t": task_id})

@@ -195,7 +195,7 @@ def follow_job(task: TaskRecord, seen: JobSeen, rules: Rules) -> list:
     outcomes = {o["result_digest"]: o for o in job.get("outcomes", [])}
     if job["status"] == "COMPLETED":
         result = job["result"]
-        agreed = outcomes.get(result["digest"], {})
+        agreed = outcomes.get(result["result_digest"], {})
         if agreed.get("exit_code"):
             return [Move(S.JOB_FAILED, _app_failed(agreed["exit_code"], agreed.get("stderr", "")))]
         return [Move(S.COMPLETED, result_json=json.dumps(result))]
@@ -291,10 +291,10 @@ def finalization(task: TaskRecord, workers: dict[str, WorkerRecord]) -> list:
         record = workers.get(entry["worker"].lower())
         if record is not None and record.pool == request["pool"] and entry["worker"] not in seen:
             seen.add(entry["worker"])
-            dissents.append((to_bytes32(entry["digest"]), to_bytes32(entry["callback_data_hash"]),
+            dissents.append((to_bytes32(entry["result_digest"]), to_bytes32(entry["callback_data_hash"]),
                              compact_signature(entry["signature"])))
     item = Finalization(request=request_for_call(json.loads(task.request_json)),
-                        result_digest=to_bytes32(result["digest"]),
+                        result_digest=to_bytes32(result["result_digest"]),
                         callback_data=bytes.fromhex(result["callback_data"].removeprefix("0x")),
                         signatures=[compact_signature(s["signature"]) for s in agreeing], dissents=dissents)
     return [Settle("finalize", item)]

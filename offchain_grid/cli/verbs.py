@@ -216,7 +216,7 @@ def status(uid, wait, server, token, as_json):
         why = job["error"] or job.get("waiting")
         click.echo(f"{job['uid']} {job['status']}{ran}" + (f": {why}" if why else ""))
         if job["result"]:
-            click.echo(f"digest {job['result']['digest']}, signed by {len(job['result']['signatures'])} worker(s)")
+            click.echo(f"result digest {job['result']['result_digest']}, signed by {len(job['result']['signatures'])} worker(s)")
 
 
 @click.command()
@@ -244,7 +244,7 @@ def result(uid, directory, wait, server, token, as_json):
     files = unpack_result(archive, directory)
     exit_code = exit_code_of(archive)
     if as_json:
-        emit({"uid": uid, "directory": str(directory), "files": files, "digest": job["result"]["digest"],
+        emit({"uid": uid, "directory": str(directory), "files": files, "result_digest": job["result"]["result_digest"],
               "exit_code": exit_code}, True)
     else:
         click.echo(f"unpacked {len(files)} entries into {directory}", err=True)

@@ -31,7 +31,7 @@ def referenced(session: Session, checksum: str) -> bool:
     queries = (select(Data.id).where(Data.checksum == checksum, Data.uri == blob),
                select(App.id).where(App.uri == blob),  # an app's file or a Docker app's image tarball
                select(Job.id).where(Job.result_digest == digest),
-               select(Replicate.id).where(Replicate.digest == digest, Replicate.status.in_(_STORED_VOTES)))
+               select(Replicate.id).where(Replicate.result_digest == digest, Replicate.status.in_(_STORED_VOTES)))
     return any(session.exec(query.limit(1)).first() is not None for query in queries)
 
 

@@ -141,8 +141,8 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
     if archive.oversized:
         raise Rejected(f"result archive exceeds {settings.max_result_bytes} bytes")
     digest = "0x" + archive.sha256
-    if digest != up.digest.lower():
-        raise Rejected(f"archive sha256 {digest} differs from the announced digest")
+    if digest != up.result_digest.lower():
+        raise Rejected(f"archive sha256 {digest} differs from the announced result digest")
     try:
         archive.close()
         if digest not in _CANONICAL:
@@ -161,7 +161,7 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
         signer = None
     if signer != worker.address:
         raise Rejected(f"signature is not by worker {worker.address}", blacklist_now=True)
-    rep.digest, rep.callback_data, rep.callback_data_hash = digest, callback, "0x" + cb_hash.hex()
+    rep.result_digest, rep.callback_data, rep.callback_data_hash = digest, callback, "0x" + cb_hash.hex()
     rep.signature = up.signature.lower()
 
 

@@ -174,9 +174,9 @@ def _vote_groups(session: Session, job_ids: list[int]) -> dict[int, dict[tuple[s
     out: dict[int, dict[tuple[str, str], int]] = {}
     voted = [ReplicateStatus.DONE.value, ReplicateStatus.VALID.value, ReplicateStatus.INVALID.value]
     for start in range(0, len(job_ids), _IN_CHUNK):
-        rows = session.exec(select(Replicate.job_id, Replicate.digest, Replicate.callback_data_hash, func.count())
+        rows = session.exec(select(Replicate.job_id, Replicate.result_digest, Replicate.callback_data_hash, func.count())
                             .where(Replicate.job_id.in_(job_ids[start:start + _IN_CHUNK]), Replicate.status.in_(voted))
-                            .group_by(Replicate.job_id, Replicate.digest, Replicate.callback_data_hash))
+                            .group_by(Replicate.job_id, Replicate.result_digest, Replicate.callback_data_hash))
         for job_id, digest, callback_hash, count in rows:
             out.setdefault(job_id, {})[(digest, callback_hash)] = count
     return out
@@ -201,12 +201,12 @@ def _results(session: Session, jobs: list[Job]) -> dict[int, ResultPublic]:
     for job in done:
         reps = signed.get(job.id, [])
         results[job.id] = ResultPublic(
-            digest=job.result_digest,
+            result_digest=job.result_digest,
             callback_data="0x" + (job.callback_data or b"").hex(),
             callback_data_hash=job.callback_data_hash,
             signatures=[SignaturePublic(worker=a, signature=r.signature)
                         for r, a in reps if r.status == ReplicateStatus.VALID.value],
-            dissents=[DissentPublic(worker=a, digest=r.digest, callback_data_hash=r.callback_data_hash,
+            dissents=[DissentPublic(worker=a, result_digest=r.result_digest, callback_data_hash=r.callback_data_hash,
                                     signature=r.signature)
                       for r, a in reps if r.status == ReplicateStatus.INVALID.value])
     return results

@@ -69,7 +69,7 @@ def count_stalled_quorums(session: Session) -> int:
     """
     groups = (select(Replicate.job_id).join(Job, Job.id == Replicate.job_id)
               .where(Replicate.status.in_(VOTED), Job.status.in_(UNFINISHED))
-              .group_by(Replicate.job_id, Job.replication, Replicate.digest, Replicate.callback_data_hash)
+              .group_by(Replicate.job_id, Job.replication, Replicate.result_digest, Replicate.callback_data_hash)
               .having(func.count() >= Job.replication))
     ids = set(session.exec(groups).all())
     if not ids:

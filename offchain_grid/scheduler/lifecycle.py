@@ -120,7 +120,7 @@ def count_votes(session: Session, job: Job, last_failure: str | None = None, rep
     voted = {r.id: r for r in reps if r.status in VOTED}
     if workers is None:
         workers = lock_workers(session, {r.worker_id for r in voted.values()})
-    votes = [Vote(r.id, workers[r.worker_id].address, r.digest, r.callback_data_hash) for r in voted.values()]
+    votes = [Vote(r.id, workers[r.worker_id].address, r.result_digest, r.callback_data_hash) for r in voted.values()]
     result = tally(votes, job.replication)
     if result.winner is not None:
         _complete(session, job, result, voted, workers, reps)

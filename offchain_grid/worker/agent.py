@@ -187,7 +187,7 @@ class Agent:
                                         private_key=self.config.account.key, limits=self.config.limits,
                                         shared_tools=self.config.shared_apps, confinement=self.confinement,
                                         docker=self.docker, started=self.jobs.started(uid))
-                log.info("finished %s in %.2fs, digest %s", label, time.monotonic() - started, result["digest"])
+                log.info("finished %s in %.2fs, result digest %s", label, time.monotonic() - started, result["result_digest"])
                 if not self.signed.may_sign(assignment, result):
                     # sending it would hand over proof of signing two results for one task
                     raise JobFailed(f"this worker already signed another result for task {assignment['task_id']}")

@@ -29,7 +29,7 @@ class SignedResults:
             return True
         key = f"{domain['name']}/{domain['version']}/{domain['chain_id']}/{domain['verifying_contract'].lower()}"
         callback = bytes.fromhex(result["callback_data"].removeprefix("0x"))
-        signed = f"{result['digest'].lower()}/0x{callback_data_hash(callback).hex()}"
+        signed = f"{result['result_digest'].lower()}/0x{callback_data_hash(callback).hex()}"
         task_id = assignment["task_id"].lower()
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO signed VALUES (?, ?, ?)", (key, task_id, signed))

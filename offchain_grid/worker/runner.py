@@ -82,7 +82,7 @@ def sign_result(assignment: dict, archive: bytes, callback: bytes, private_key) 
     domain = SigningDomain(d["name"], d["version"], d["chain_id"], d["verifying_contract"])
     digest = result_digest(archive)
     signature = sign_contribution(private_key, domain, assignment["task_id"], digest, callback_data_hash(callback))
-    return {"replicate": assignment["replicate"], "digest": "0x" + digest.hex(), "callback_data": "0x" + callback.hex(),
+    return {"replicate": assignment["replicate"], "result_digest": "0x" + digest.hex(), "callback_data": "0x" + callback.hex(),
             "signature": "0x" + signature.hex(), "archive": archive}
 
 

@@ -1,4 +1,4 @@
-"""Quorum counting on (digest, callback hash) pairs."""
+"""Quorum counting on (result digest, callback hash) pairs."""
 
 from offchain_grid.consensus import Vote, replacements_needed, tally
 

@@ -41,7 +41,7 @@ def test_ls_example_through_the_cli(grid, db_url, tmp_path):
     job = grid.alice.job(uid)
     [signature] = job["result"]["signatures"]
     assert signature["worker"] == grid.address(0)
-    assert recover_contributor(grid_domain(), grid_task_id(uid), job["result"]["digest"],
+    assert recover_contributor(grid_domain(), grid_task_id(uid), job["result"]["result_digest"],
                                callback_data_hash(b""), signature["signature"]) == grid.address(0)
 
 
@@ -63,14 +63,14 @@ def test_onchain_job_with_data_stdin_callback_and_replication(grid, db_url, tmp_
     result = job["result"]
     assert result["callback_data"] == "0x" + (30).to_bytes(32, "big").hex()
     assert result["callback_data_hash"] == "0x" + callback_data_hash((30).to_bytes(32, "big")).hex()
-    signers = {recover_contributor(hub_domain(31337, HUB), TASK, result["digest"], result["callback_data_hash"],
+    signers = {recover_contributor(hub_domain(31337, HUB), TASK, result["result_digest"], result["callback_data_hash"],
                                    s["signature"]) for s in result["signatures"]}
     assert signers == {grid.address(0), grid.address(1)} == {s["worker"] for s in result["signatures"]}
     assert result["dissents"] == []
     archive = grid.alice.result_archive(job["uid"])
     assert read_member(archive, "stdout") == b"total 30 stdin hi\n"
     assert read_member(archive, "output/total.txt") == b"30"
-    assert "0x" + __import__("hashlib").sha256(archive).hexdigest() == result["digest"]
+    assert "0x" + __import__("hashlib").sha256(archive).hexdigest() == result["result_digest"]
     again = grid.alice.submit("summer", ["3"], data=[data["uid"]], external_id="task-1")
     assert again["uid"] == job["uid"]  # idempotent by external id
     assert len(grid.alice.get("/jobs")) == 1

@@ -79,11 +79,11 @@ def test_liar_is_outvoted_and_blacklisted(grid, sqlite_url, tmp_path):
     result = job["result"]
     (tmp_path / "empty").mkdir()
     good_digest = "0x" + hashlib.sha256(pack_result(b"42\n", b"", 0, tmp_path / "empty")).hexdigest()
-    assert result["digest"] == good_digest
+    assert result["result_digest"] == good_digest
     assert {s["worker"] for s in result["signatures"]} == {grid.address(i) for i in (1, 2, 3)}
     [dissent] = result["dissents"]
-    assert dissent["worker"] == grid.address(0) and dissent["digest"] != good_digest
-    assert recover_contributor(grid_domain(), grid_task_id(uid), dissent["digest"], dissent["callback_data_hash"],
+    assert dissent["worker"] == grid.address(0) and dissent["result_digest"] != good_digest
+    assert recover_contributor(grid_domain(), grid_task_id(uid), dissent["result_digest"], dissent["callback_data_hash"],
                                dissent["signature"]) == grid.address(0)  # usable as slashing proof
     workers = {w["address"]: w for w in grid.alice.get("/workers")}
     assert workers[grid.address(0)]["blacklisted"]

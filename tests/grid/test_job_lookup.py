@@ -36,7 +36,7 @@ def test_completed_job_comes_with_its_result_and_exit_code(grid, sqlite_url):
     [view] = grid.alice.lookup(["done"])
     assert (view["status"], view["votes"], view["agreeing"]) == ("COMPLETED", 2, 2)
     assert sorted(s["worker"] for s in view["result"]["signatures"]) == sorted([grid.address(1), grid.address(2)])
-    assert view["outcomes"] == [{"result_digest": view["result"]["digest"], "exit_code": 0, "stderr": ""}]
+    assert view["outcomes"] == [{"result_digest": view["result"]["result_digest"], "exit_code": 0, "stderr": ""}]
 
 
 def test_votes_that_disagree_are_described_before_the_job_ends(grid, sqlite_url, tmp_path):

@@ -116,7 +116,7 @@ def _worker_session(scheduler, index: int) -> str:
 
 
 def _report_chunks(archive_size: int):
-    report = b'{"results": [{"replicate": "x", "digest": "0x' + b"0" * 64 + b'", "signature": "0x' + b"1" * 130 + \
+    report = b'{"results": [{"replicate": "x", "result_digest": "0x' + b"0" * 64 + b'", "signature": "0x' + b"1" * 130 + \
         b'", "archive": "a0"}]}'
     yield b'--b\r\nContent-Disposition: form-data; name="report"\r\n\r\n' + report + b"\r\n"
     yield b'--b\r\nContent-Disposition: form-data; name="a0"; filename="x.tar"\r\n\r\n'

@@ -159,7 +159,7 @@ def test_sweep_completes_a_quorum_nobody_counted(db, tmp_path):
         upload = sign_result(assignment, archive, b"", key)
         rep = session.exec(select(Replicate).where(Replicate.uid == upload["replicate"])).one()
         # as a report whose vote counting was cut short would leave it: signed, DONE, uncounted
-        rep.status, rep.digest, rep.signature = "DONE", upload["digest"], upload["signature"]
+        rep.status, rep.result_digest, rep.signature = "DONE", upload["result_digest"], upload["signature"]
         rep.callback_data, rep.callback_data_hash = b"", "0x" + callback_data_hash(b"").hex()
         session.add(rep)
     session.commit()

@@ -47,7 +47,7 @@ def test_another_user_cannot_delete_a_result_by_uploading_its_bytes(grid, sqlite
     (tmp_path / "output").mkdir()
     same = tmp_path / "same.tar"  # results are deterministic: anyone can rebuild the bytes
     same.write_bytes(pack_result(b"private result\n", b"", 0, tmp_path / "output"))
-    assert "0x" + grid.bob.send_data(str(same))["checksum"] == job["result"]["digest"]
+    assert "0x" + grid.bob.send_data(str(same))["checksum"] == job["result"]["result_digest"]
     [copy] = grid.bob.get("/datas")
     grid.bob.request("DELETE", f"/datas/{copy['uid']}")
     assert grid.alice.result_archive(uid) == same.read_bytes()

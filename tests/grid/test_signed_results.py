@@ -16,7 +16,7 @@ def _assignment(task_id=TASK, chain_id=31337):
 
 
 def _result(digest_byte, callback="0x"):
-    return {"digest": "0x" + digest_byte * 32, "callback_data": callback}
+    return {"result_digest": "0x" + digest_byte * 32, "callback_data": callback}
 
 
 def test_second_result_for_a_task_is_refused_even_after_a_restart(tmp_path):

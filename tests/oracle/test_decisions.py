@@ -95,14 +95,14 @@ def test_an_unknown_job_is_dispatched_again():
 
 
 def test_a_completed_job_keeps_its_result():
-    result = {"digest": "0xd1", "signatures": [], "dissents": [], "callback_data": "0x"}
+    result = {"result_digest": "0xd1", "signatures": [], "dissents": [], "callback_data": "0x"}
     [move] = decide(task(S.DISPATCHED), JobSeen(progress("COMPLETED", 1, 1, outcomes=[outcome("0xd1", 0)],
                                                           result=result), 0.0), RULES)
     assert move.target == S.COMPLETED and json.loads(move.result_json) == result
 
 
 def test_an_app_failing_the_same_way_everywhere_is_a_failure_with_its_stderr():
-    result = {"digest": "0xd1", "signatures": [], "dissents": [], "callback_data": "0x"}
+    result = {"result_digest": "0xd1", "signatures": [], "dissents": [], "callback_data": "0x"}
     seen = JobSeen(progress("COMPLETED", 2, 2, 2, [outcome("0xd1", 3, "boom\n")], result), 0.0)
     [move] = decide(task(S.DISPATCHED), seen, RULES)
     assert move.target == S.JOB_FAILED and move.reason == "the app exited with code 3 on every worker: boom"
@@ -142,7 +142,7 @@ def test_a_job_in_error_fails_with_the_grids_reason():
 # -- finalization: signer filtering and ordering, dissents -------------------------------------
 
 def signed(account, digest="0x" + "d1" * 32) -> dict:
-    return {"worker": account.address, "signature": "0x" + "01" * 64 + "1b", "digest": digest,
+    return {"worker": account.address, "signature": "0x" + "01" * 64 + "1b", "result_digest": digest,
             "callback_data_hash": "0x" + "cc" * 32}
 
 
@@ -152,7 +152,7 @@ def member(stake=10, pool=7, left_at=0) -> WorkerRecord:
 
 def test_finalize_counts_only_qualifying_signers_in_ascending_order():
     a, b, c, d = WORKERS
-    result = {"digest": "0x" + "d1" * 32, "callback_data": "0x2a", "signatures": [signed(d), signed(b), signed(a), signed(c)],
+    result = {"result_digest": "0x" + "d1" * 32, "callback_data": "0x2a", "signatures": [signed(d), signed(b), signed(a), signed(c)],
               "dissents": [signed(c, "0x" + "e1" * 32), signed(a, "0x" + "e2" * 32), signed(a, "0x" + "e3" * 32),
                            signed(b, "0x" + "e4" * 32)]}
     workers = {a.address.lower(): member(), b.address.lower(): member(stake=1), c.address.lower(): member(left_at=9),
@@ -168,7 +168,7 @@ def test_finalize_counts_only_qualifying_signers_in_ascending_order():
 
 def test_too_few_qualifying_signers_is_a_failure_to_report():
     a, b, *_ = WORKERS
-    result = {"digest": "0x" + "d1" * 32, "callback_data": "0x", "signatures": [signed(a), signed(b)], "dissents": []}
+    result = {"result_digest": "0x" + "d1" * 32, "callback_data": "0x", "signatures": [signed(a), signed(b)], "dissents": []}
     workers = {a.address.lower(): member(), b.address.lower(): member(pool=8)}
     [move] = decide(task(S.COMPLETED, trust=2, result=result), OnChain("Requested", NOW, workers), RULES)
     assert move.target == S.JOB_FAILED and "only 1 pool workers" in move.reason

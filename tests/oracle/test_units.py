@@ -90,3 +90,24 @@ def test_a_database_of_an_older_oracle_gets_the_new_columns_and_keeps_its_rows(t
     with Session(engine) as session:
         task = session.get(TaskRecord, "0x01")
         assert (task.state, task.job_uid, task.sends, task.tx_purpose, task.split_since) == ("DISPATCHED", "job", 0, None, None)
+
+
+def test_a_result_stored_under_the_grids_former_field_names_is_renamed_in_place(tmp_path):
+    import json
+
+    from sqlmodel import Session
+
+    from oracle.db import make_engine
+    from oracle.models import TaskRecord
+
+    url = f"sqlite:///{tmp_path / 'oracle.db'}"
+    old = {"digest": "0x" + "d1" * 32, "callback_data": "0x", "signatures": [],
+           "dissents": [{"worker": "0x" + "11" * 20, "digest": "0x" + "e1" * 32, "callback_data_hash": "0x", "signature": "0x"}]}
+    with Session(make_engine(url)) as session:
+        session.add(TaskRecord(task_id="0x01", state="COMPLETED", request_json="[]", params="", block_number=5,
+                               block_hash="0x02", deadline=99, trust=1, result_json=json.dumps(old)))
+        session.commit()
+    with Session(make_engine(url)) as session:  # the oracle restarted after its upgrade
+        result = json.loads(session.get(TaskRecord, "0x01").result_json)
+    assert result["result_digest"] == "0x" + "d1" * 32 and "digest" not in result
+    assert result["dissents"][0]["result_digest"] == "0x" + "e1" * 32 and "digest" not in result["dissents"][0]

@@ -179,3 +179,48 @@ def oracle_cursor(workdir) -> int | None:
     with Session(engine) as session:
         row = session.exec(select(Cursor)).first()
         return row.block if row else None
+
+
+def test_a_reorg_below_every_remembered_block_replays_from_the_hubs_deployment(tmp_path, caplog):
+    """The listener alone on a real anvil and database, with a window of 8 blocks and prefixes
+    kept within RUN blocks: a reorg within the prefixes is exact, one below them replays
+    everything from the Hub's deployment, and says so."""
+    from oracle.devchain import start_anvil
+    from oracle.deployment import deploy_all
+    from oracle.hub import hub_contract
+    from oracle.listener import RUN, EventListener
+
+    chain = start_anvil(log_path=tmp_path / "anvil.log")
+    try:
+        w3 = chain.web3()
+        deployment = deploy_all(w3, chain.keys[0], "local")
+        engine = make_engine(f"sqlite:///{tmp_path / 'oracle.db'}")
+        listener = EventListener(w3, hub_contract(w3, deployment.hub), 1, engine, start_block=deployment.start_block,
+                                 window=8, horizon=RUN)
+
+        def follow() -> int | None:
+            batch = listener.poll()
+            with Session(engine) as session:
+                listener.commit(session, batch)
+                session.commit()
+            return batch.fork_block
+
+        for _ in range(2 * RUN // 64 + 2):
+            w3.provider.make_request("anvil_mine", [hex(64), "0x0"])
+            assert follow() is None and listener.cursor() == w3.eth.block_number
+        assert listener._oldest_prefix() == RUN  # the first row of prefixes fell out of the horizon
+
+        head = w3.eth.block_number
+        w3.provider.make_request("anvil_reorg", [head - (RUN + 40), []])  # within the prefixes, below the window
+        caplog.set_level("WARNING", logger="oracle.listener")
+        assert follow() == RUN + 40
+        assert f"block {RUN + 40} is the last one unchanged" in caplog.text
+
+        oldest = listener._oldest_prefix()  # blocks older than the horizon were not hashed again
+        assert RUN < oldest <= w3.eth.block_number - RUN + 1
+        w3.provider.make_request("anvil_reorg", [w3.eth.block_number - (RUN - 10), []])  # below every prefix kept
+        assert follow() == deployment.start_block - 1
+        assert (f"reorg deeper than every block remembered (the oldest: {oldest}): replaying from block "
+                f"{deployment.start_block}, the Hub's deployment") in caplog.text
+    finally:
+        chain.stop()

@@ -24,8 +24,12 @@ from .volunteer import IdlePolicy, Volunteer
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
 REPORT_BYTES = 32 * 1024 * 1024  # archive bytes per batch; a bigger result goes alone
-PREFETCH_FACTOR = 2
-REPORT_LINGER = 0.05  # seconds
+# A finished result waits up to REPORT_LINGER seconds for others, until REPORT_GROUP times the slots
+# are ready: a busy worker sends one request (reports and the next pull) per 2 x slots jobs, not one
+# per completion; assignments held beyond the slots keep them busy meanwhile.
+REPORT_GROUP = 2
+PREFETCH_FACTOR = 2 + REPORT_GROUP
+REPORT_LINGER = 0.5
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Agent:
         self.events = EventSubscription(self.client, self._on_event, self.stop)
         self.may_pull = threading.Event()
         self.may_pull.set()
+        self.reported = threading.Event()  # set after each report request (it carried a pull)
+        self._sending = False  # a report request is on its way
         self.volunteer = Volunteer(config.idle, self.jobs, self.may_pull, self._give_back, self.stop) \
             if config.idle else None
 
@@ -112,6 +118,11 @@ class Agent:
                 continue
             free = self._take_free_slots()
             if free == 0:
+                continue
+            if self._report_will_pull():  # the report on its way asks for these slots: no request of its own
+                self._release(free)
+                self.reported.wait(self.config.poll_interval)
+                self.reported.clear()
                 continue
             try:
                 answer = self.client.pull(free, self.cache.checksums())
@@ -160,6 +171,8 @@ class Agent:
             if not self.free.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 break
             taken += 1
+            if self._report_will_pull():  # a finished job's report is queued: it will carry the pull
+                return taken
         while self.free.acquire(blocking=False):
             taken += 1
         return taken
@@ -170,6 +183,9 @@ class Agent:
         while not self.stop.is_set() and self.free.acquire(blocking=False):
             taken += 1
         return taken
+
+    def _report_will_pull(self) -> bool:
+        return self._sending or not self.reports.empty()
 
     def _release(self, count: int) -> None:
         for _ in range(count):
@@ -242,16 +258,23 @@ class Agent:
         items = []
         try:
             items.append(self.reports.get(timeout=wait) if wait else self.reports.get_nowait())
-            if wait:
-                time.sleep(REPORT_LINGER)  # let a few more finish: one request for several results
-            size = len(items[0][1].get("archive", ""))
+            self._sending = True
+            size, deadline = len(items[0][1].get("archive", "")), time.monotonic() + (REPORT_LINGER if wait else 0)
             while len(items) < REPORT_BATCH and size < REPORT_BYTES:
-                items.append(self.reports.get_nowait())
+                linger = deadline - time.monotonic() if len(items) < self.config.slots * REPORT_GROUP else 0
+                items.append(self.reports.get(timeout=linger) if linger > 0 else self.reports.get_nowait())
                 size += len(items[-1][1].get("archive", ""))
         except queue.Empty:
             pass
         if not items:
             return
+        try:
+            self._send(items)
+        finally:
+            self._sending = False
+            self.reported.set()
+
+    def _send(self, items: list) -> None:
         results = [body for kind, body in items if kind == "result"]
         failures = [body for kind, body in items if kind == "failure"]
         returns = [body for kind, body in items if kind == "return"]
@@ -275,6 +298,7 @@ class Agent:
         """Stop pulling (the jobs in hand finish and are reported); safe from a signal handler."""
         self.stop.set()
         self.wake.set()
+        self.reported.set()
 
     def _holding(self) -> list[str]:
         with self._held_lock:

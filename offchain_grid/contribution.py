@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from coincurve import PublicKey
 from eth_abi import encode
 from hexbytes import HexBytes
 from eth_hash.auto import keccak
@@ -20,7 +21,8 @@ HUB_DOMAIN_NAME = "CumulusHub"
 GRID_DOMAIN_NAME = "CumulusGrid"
 DOMAIN_VERSION = "1"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+SECP256K1_HALF_N = SECP256K1_N // 2
 
 _TYPES = {
     "EIP712Domain": [
@@ -72,7 +74,10 @@ def grid_task_id(job_uid: str) -> bytes:
 
 def callback_data_hash(callback_data: bytes | None) -> bytes:
     """keccak256 of the callback data (of empty bytes when there is none)."""
-    return keccak(callback_data or b"")
+    return keccak(callback_data) if callback_data else EMPTY_KECCAK
+
+
+EMPTY_KECCAK = keccak(b"")  # most results carry no callback data
 
 
 def result_digest(archive: bytes) -> bytes:
@@ -152,6 +157,21 @@ def _signing_key(key: bytes) -> keys.PrivateKey:
 
 def recover_contributor(domain: SigningDomain, task_id, result_digest_, cb_hash, signature) -> str:
     """Checksummed address that signed the contribution; raises ValueError on a malformed signature."""
+    return to_checksum_address(_recover_address(domain, task_id, result_digest_, cb_hash, signature))
+
+
+def signed_by(domain: SigningDomain, task_id, result_digest_, cb_hash, signature, address: str) -> bool:
+    """Whether `address` signed the contribution; False for a malformed signature. The scheduler's check
+    of every result: bytes compared, no checksummed address built."""
+    try:
+        return _recover_address(domain, task_id, result_digest_, cb_hash, signature) == bytes.fromhex(address[2:])
+    except ValueError:
+        return False
+
+
+def _recover_address(domain: SigningDomain, task_id, result_digest_, cb_hash, signature) -> bytes:
+    """The signer's 20 address bytes. secp256k1 recovery through coincurve (libsecp256k1) directly, as
+    eth-keys' coincurve backend does, without building its key and signature objects."""
     if isinstance(signature, str):
         signature = bytes.fromhex(signature[2:] if signature.startswith("0x") else signature)
     if len(signature) != 65:
@@ -163,4 +183,10 @@ def recover_contributor(domain: SigningDomain, task_id, result_digest_, cb_hash,
     r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
     if s > SECP256K1_HALF_N:
         raise ValueError("signature s is in the upper half of the curve order (malleable); the Hub refuses it")
-    return keys.Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest).to_checksum_address()
+    if not 0 < r < SECP256K1_N or s == 0:
+        raise ValueError("signature r or s is out of range")
+    try:
+        public_key = PublicKey.from_signature_and_message(signature[:64] + bytes([v]), digest, hasher=None)
+    except Exception as exc:  # libsecp256k1 finds no key for these numbers
+        raise ValueError(f"no public key recovers from this signature: {exc}") from None
+    return keccak(public_key.format(compressed=False)[1:])[-20:]

@@ -10,17 +10,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ..archive import check_result_archive
-from ..contribution import callback_data_hash, recover_contributor
-from ..errors import GridError
+from ..contribution import callback_data_hash, signed_by
+from ..errors import GridError, Unauthorized
 from ..models import FailureReport, Job, Replicate, ReportBatch, ResultUpload, Worker
 from ..statuses import ReplicateEvent, ReplicateStatus
 from ..storage import BlobStore, Staged
 from .blobs import hold_for_storing
 from .discard import discard_blacklisted
-from .lifecycle import blacklist, count_votes, lock_jobs, lock_workers, move_replicate, replicates_by_job
+from .lifecycle import blacklist, count_votes, lock_jobs_of, lock_workers, move_replicate, replicates_by_job
 from .matching import signing_target
 from .settings import Settings
 
@@ -63,26 +63,29 @@ class Rejected(Exception):
 class _Batch:
     """Rows a report batch touches: its jobs locked, then their replicates and workers read afresh."""
 
-    def __init__(self, session: Session, worker: Worker, uids: list[str]):
-        jobs = lock_jobs(session, select(Replicate.job_id).where(Replicate.uid.in_(uids))) if uids else {}
+    def __init__(self, session: Session, worker_id: int, uids: list[str]):
+        jobs = lock_jobs_of(session, uids)
         self.reps = replicates_by_job(session, jobs)
         wanted = set(uids)
         self.held = {rep.uid: (rep, jobs[rep.job_id]) for reps in self.reps.values() for rep in reps
                      if rep.uid in wanted}
         worker_ids = {r.worker_id for reps in self.reps.values() for r in reps if r.worker_id is not None}
-        self.workers = lock_workers(session, worker_ids | {worker.id})  # refreshes `worker` itself too
+        self.workers = lock_workers(session, worker_ids | {worker_id})  # the reporting worker too
 
 
-def receive(session: Session, store: BlobStore, settings: Settings, worker: Worker, batch: ReportBatch,
+def receive(session: Session, store: BlobStore, settings: Settings, worker_id: int, batch: ReportBatch,
             archives: dict[str, Staged]) -> dict:
-    """Apply a batch of results and failures; {"accepted": [uids], "rejected": [{replicate, reason}]}.
-    `archives` holds the result archives received on disk, by the name each result gives; the ones
-    accepted are moved into the blob store (the caller discards the others)."""
+    """Apply worker `worker_id`'s batch of results and failures; {"accepted": [uids], "rejected":
+    [{replicate, reason}]}. `archives` holds the result archives received, by the name each result
+    gives; the ones accepted are moved into the blob store (the caller discards the others)."""
     accepted, rejected, used = [], [], set()
     with session.no_autoflush:
         items = [*batch.results, *batch.failures, *batch.returns]
         returned = {id(item) for item in batch.returns}
-        rows = _Batch(session, worker, [item.replicate for item in items])
+        rows = _Batch(session, worker_id, [item.replicate for item in items])
+        worker = rows.workers.get(worker_id)
+        if worker is None:
+            raise Unauthorized("invalid worker session; log in again")
         already = {w.id for w in rows.workers.values() if w.blacklisted}
         for item in items:
             try:
@@ -155,11 +158,7 @@ def _verify(settings: Settings, worker: Worker, job: Job, rep: Replicate, up: Re
         raise Rejected(f"callback data exceeds {MAX_CALLBACK_BYTES} bytes")
     cb_hash = callback_data_hash(callback)
     domain, task_id = signing_target(job)
-    try:
-        signer = recover_contributor(domain, task_id, digest, cb_hash, up.signature)
-    except Exception:  # a malformed signature raises assorted errors from the crypto backends
-        signer = None
-    if signer != worker.address:
+    if not signed_by(domain, task_id, digest, cb_hash, up.signature, worker.address):
         raise Rejected(f"signature is not by worker {worker.address}", blacklist_now=True)
     rep.result_digest, rep.callback_data, rep.callback_data_hash = digest, callback, "0x" + cb_hash.hex()
     rep.signature = up.signature.lower()

@@ -12,7 +12,9 @@ taken in id order (jobs, then workers) so two transactions never wait on each ot
 
 from __future__ import annotations
 
-from sqlalchemy import Select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from ..consensus import Vote, replacements_needed, tally
@@ -27,34 +29,52 @@ VOTED = frozenset({ReplicateStatus.DONE.value, ReplicateStatus.VALID.value})
 
 
 def lock_jobs(session: Session, ids) -> dict[int, Job]:
-    """The jobs with these ids (a collection, or a subquery selecting them), re-read and locked until
-    commit (SQLite: its writer lock already is one)."""
-    if isinstance(ids, Select):
-        wanted = Job.id.in_(ids)
-    elif not ids:
+    """The jobs with these ids, re-read and locked until commit (SQLite: its writer lock already is one)."""
+    if not ids:
         return {}
-    else:
-        wanted = Job.id.in_(sorted(ids))
-    query = select(Job).where(wanted).order_by(Job.id).with_for_update()
-    return {job.id: job for job in session.exec(query.execution_options(populate_existing=True))}
+    return {job.id: job for job in session.exec(_LOCK.jobs, params={"ids": sorted(ids)})}
+
+
+def lock_jobs_of(session: Session, replicate_uids) -> dict[int, Job]:
+    """The jobs of these replicates, re-read and locked until commit."""
+    if not replicate_uids:
+        return {}
+    return {job.id: job for job in session.exec(_LOCK.jobs_of, params={"uids": list(replicate_uids)})}
 
 
 def lock_workers(session: Session, ids) -> dict[int, Worker]:
     """The workers with these ids, re-read and locked until commit; call after `lock_jobs`."""
     if not ids:
         return {}
-    query = select(Worker).where(Worker.id.in_(sorted(ids))).order_by(Worker.id).with_for_update()
-    return {worker.id: worker for worker in session.exec(query.execution_options(populate_existing=True))}
+    return {worker.id: worker for worker in session.exec(_LOCK.workers, params={"ids": sorted(ids)})}
 
 
 def replicates_by_job(session: Session, job_ids) -> dict[int, list[Replicate]]:
     """Every replicate of these jobs, re-read (call with the jobs locked)."""
     out: dict[int, list[Replicate]] = {job_id: [] for job_id in job_ids}
     if job_ids:
-        query = select(Replicate).where(Replicate.job_id.in_(list(job_ids))).order_by(Replicate.id)
-        for rep in session.exec(query.execution_options(populate_existing=True)):
+        for rep in session.exec(_LOCK.replicates, params={"ids": list(job_ids)}):
             out[rep.job_id].append(rep)
     return out
+
+
+def _locking_reads() -> SimpleNamespace:
+    """Built once with bind parameters (lists expand at execution): the collector runs them on every
+    report, and building a statement costs about as much as running it."""
+    ids, fresh = bindparam("ids", expanding=True), {"populate_existing": True}
+    of_replicates = select(Replicate.job_id).where(Replicate.uid.in_(bindparam("uids", expanding=True)))
+    return SimpleNamespace(
+        jobs=select(Job).where(Job.id.in_(ids)).order_by(Job.id).with_for_update().execution_options(**fresh),
+        jobs_of=select(Job).where(Job.id.in_(of_replicates)).order_by(Job.id).with_for_update()
+        .execution_options(**fresh),
+        workers=select(Worker).where(Worker.id.in_(ids)).order_by(Worker.id).with_for_update()
+        .execution_options(**fresh),
+        replicates=select(Replicate).where(Replicate.job_id.in_(ids)).order_by(Replicate.id)
+        .execution_options(**fresh),
+    )
+
+
+_LOCK = _locking_reads()
 
 
 def move_job(job: Job, event: JobEvent, error: str | None = None) -> None:

@@ -10,9 +10,11 @@ counted, and concurrent pulls take different jobs.
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..contribution import grid_domain, grid_task_id, hub_domain
@@ -35,11 +37,17 @@ _DETAILS = (Replicate.id, Replicate.uid, Job.uid, Job.args, Job.stdin, Job.data_
 
 
 def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, cached: set[str]) -> list[dict]:
-    """Lease up to `max_jobs` replicates of distinct jobs to `worker`; their assignments."""
+    """Lease up to `max_jobs` replicates of distinct jobs to `worker`; their assignments.
+
+    Every statement is built once (`_statements`) and run on the session's connection: building and
+    caching statements, and the ORM's bookkeeping, cost more than the database work of a pull."""
     if worker.blacklisted:
         return []
-    worker.last_alive, worker.status = now(), "ALIVE"
-    session.add(worker)
+    sql, connection = _statements(), session.connection()
+    alive_at = now()
+    connection.execute(sql.alive, {"worker_id": worker.id, "at": alive_at})
+    set_committed_value(worker, "last_alive", alive_at)
+    set_committed_value(worker, "status", "ALIVE")
     rows = _candidates(session, worker, max_jobs * WINDOW_FACTOR + 8, with_checksums=bool(cached))
     if cached:  # stable sort: jobs whose app or data the worker holds first, then oldest first
         rows.sort(key=lambda row: -((row[2] in cached) + sum(c in cached for c in row[3])))
@@ -48,10 +56,13 @@ def pull(session: Session, settings: Settings, worker: Worker, max_jobs: int, ca
         if len(wanted) < max_jobs and row[1] not in jobs_seen:
             jobs_seen.add(row[1])
             wanted.append(row)
-    claimed = _claim(session, settings, worker, [row[0] for row in wanted])
+    claimed = set()
+    if wanted:
+        claimed = set(connection.execute(sql.claim, {
+            "ids": [row[0] for row in wanted], "worker_id": worker.id,
+            "lease": now() + settings.lease_seconds}).scalars())
     if claimed:
-        session.exec(update(Job).where(Job.id.in_([row[1] for row in wanted if row[0] in claimed]),
-                                       Job.status == JobStatus.PENDING.value).values(status=STARTED))
+        connection.execute(sql.start_jobs, {"ids": [row[1] for row in wanted if row[0] in claimed]})
     assignments = _assignments(session, settings, claimed)
     session.commit()
     return assignments
@@ -63,7 +74,7 @@ def _candidates(session: Session, worker: Worker, window: int, with_checksums: b
     query = _candidate_query("docker" in shared, with_checksums, locking)
     params = {"worker_id": worker.id, "arch": worker.arch, "os": worker.os, "shared": shared or [""],
               "window": window}
-    return list(session.execute(query, params).all())
+    return list(session.connection().execute(query, params).all())
 
 
 _MINE = aliased(Replicate)
@@ -93,23 +104,31 @@ def _candidate_query(docker: bool, with_checksums: bool, locking: bool):
     return query.with_for_update(of=(Replicate, Job), skip_locked=True) if locking else query
 
 
-def _claim(session: Session, settings: Settings, worker: Worker, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    statement = (update(Replicate)
-                 .where(Replicate.id.in_(ids), Replicate.status == ReplicateStatus.PENDING.value)
-                 .values(status=CLAIMED, worker_id=worker.id, lease_expires=now() + settings.lease_seconds)
-                 .returning(Replicate.id))
-    return set(session.exec(statement).scalars().all())
+@lru_cache(maxsize=1)
+def _statements() -> SimpleNamespace:
+    """The pull's other statements, with bind parameters (lists expand at execution)."""
+    ids = bindparam("ids", expanding=True)
+    return SimpleNamespace(
+        alive=update(Worker).where(Worker.id == bindparam("worker_id"))
+        .values(last_alive=bindparam("at"), status="ALIVE"),
+        claim=update(Replicate).where(Replicate.id.in_(ids), Replicate.status == ReplicateStatus.PENDING.value)
+        .values(status=CLAIMED, worker_id=bindparam("worker_id"), lease_expires=bindparam("lease"))
+        .returning(Replicate.id),
+        start_jobs=update(Job).where(Job.id.in_(ids), Job.status == JobStatus.PENDING.value).values(status=STARTED),
+        details=select(*_DETAILS).join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
+        .where(Replicate.id.in_(ids)).order_by(Replicate.id),
+        datas=select(Data.id, Data.name, Data.checksum, Data.uri).where(Data.id.in_(ids)),
+    )
 
 
 def _assignments(session: Session, settings: Settings, claimed: set[int]) -> list[dict]:
     if not claimed:
         return []
-    chosen = session.exec(select(*_DETAILS).join(Job, Job.id == Replicate.job_id).join(App, App.id == Job.app_id)
-                          .where(Replicate.id.in_(claimed)).order_by(Replicate.id)).all()
+    sql, connection = _statements(), session.connection()
+    chosen = connection.execute(sql.details, {"ids": sorted(claimed)}).all()
     data_ids = {i for row in chosen for i in row[5]}
-    datas = {d.id: d for d in session.exec(select(Data).where(Data.id.in_(data_ids)))} if data_ids else {}
+    datas = {row[0]: {"name": row[1], "checksum": row[2], "uri": row[3]}
+             for row in connection.execute(sql.datas, {"ids": sorted(data_ids)})} if data_ids else {}
     out = []
     for (_, rep_uid, job_uid, args, stdin, job_data, wall, onchain, name, kind, checksum, uri, image,
          network) in chosen:
@@ -119,7 +138,7 @@ def _assignments(session: Session, settings: Settings, claimed: set[int]) -> lis
             "app": {"name": name, "type": kind, "checksum": checksum, "uri": uri, "image": image,
                     "network": network},
             "args": args, "stdin": stdin,
-            "data": [{"name": datas[i].name, "checksum": datas[i].checksum, "uri": datas[i].uri} for i in job_data],
+            "data": [dict(datas[i]) for i in job_data],
             "max_wall_seconds": wall, "lease_seconds": settings.lease_seconds,
             "domain": {"name": domain.name, "version": domain.version, "chain_id": domain.chain_id,
                        "verifying_contract": domain.verifying_contract},

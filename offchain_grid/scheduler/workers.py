@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from ..errors import Unauthorized
@@ -41,8 +41,12 @@ def register(session: Session, req: RegisterRequest) -> tuple[Worker, str]:
     return worker, token
 
 
+_BY_SESSION = select(Worker).where(Worker.session_hash == bindparam("session_hash"))  # built once: every
+# worker request runs it
+
+
 def worker_by_session(session: Session, token: str) -> Worker:
-    worker = session.exec(select(Worker).where(Worker.session_hash == hash_token(token))).first()
+    worker = session.exec(_BY_SESSION, params={"session_hash": hash_token(token)}).first()
     if worker is None:
         raise Unauthorized("invalid worker session; log in again")
     return worker

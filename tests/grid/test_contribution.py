@@ -7,7 +7,8 @@ from eth_utils import keccak
 
 from offchain_grid.contribution import (GRID_DOMAIN_NAME, HUB_DOMAIN_NAME, SigningDomain, callback_data_hash,
                                         contribution_hash, grid_domain, grid_task_id, hub_domain,
-                                        recover_contributor, result_digest, sign_contribution, typed_data)
+                                        recover_contributor, result_digest, sign_contribution, signed_by,
+                                        typed_data, SECP256K1_N)
 
 KEY = "0x" + "4c" * 32
 HUB = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -64,3 +65,20 @@ def test_bad_sizes_are_refused():
 
 
 KNOWN_HASH = "86eab4b9b5ba4790d33d8143c6bd468b21356d28c11c57301158e40623ac19fd"
+
+
+def test_signed_by_agrees_with_recovery_and_refuses_malformed_signatures():
+    domain, task, digest, cb = grid_domain(), grid_task_id("job-2"), result_digest(b"a"), callback_data_hash(b"")
+    me = Account.from_key(KEY).address
+    signature = sign_contribution(KEY, domain, task, digest, cb)
+    assert signed_by(domain, task, digest, cb, signature, me)
+    assert signed_by(domain, task, digest, cb, "0x" + signature.hex(), me.lower())
+    assert not signed_by(domain, task, digest, cb, signature, Account.from_key("0x" + "4d" * 32).address)
+    assert not signed_by(domain, grid_task_id("job-3"), digest, cb, signature, me)
+    r, s = signature[:32], int.from_bytes(signature[32:64], "big")
+    high_s = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - signature[64]])  # the same point, malleated
+    zero_r = b"\x00" * 32 + signature[32:]
+    for bad in (signature[:64], signature + b"\x00", signature[:64] + b"\x1d", high_s, zero_r, b"\xff" * 65):
+        assert not signed_by(domain, task, digest, cb, bad, me)
+    with pytest.raises(ValueError, match="upper half"):
+        recover_contributor(domain, task, digest, cb, high_s)

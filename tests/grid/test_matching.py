@@ -77,7 +77,7 @@ def test_quorum_of_two_with_a_dissent(db, tmp_path):
     for worker, key, out in zip(workers, KEYS, outputs):
         [assignment] = matching.pull(session, settings, worker, 1, set())
         upload = sign_result(assignment, pack_result(out, b"", 0, tmp_path / "empty"), b"", key)
-        outcome = collector.receive(session, store, settings, worker, *report_of(store, upload))
+        outcome = collector.receive(session, store, settings, worker.id, *report_of(store, upload))
         assert outcome["rejected"] == []
     view = jobs.job_public(session, [jobs.find_job(session, owner, ref.uid)])[0]
     assert view.status == "COMPLETED" and view.retries_used == 1
@@ -109,7 +109,7 @@ def test_results_of_a_blacklisted_worker_do_not_count(db, tmp_path):
     session.add(workers[0])
     session.commit()
     upload = sign_result(assignment, pack_result(b"x", b"", 0, None), b"", KEYS[0])
-    outcome = collector.receive(session, store, settings, workers[0], *report_of(store, upload))
+    outcome = collector.receive(session, store, settings, workers[0].id, *report_of(store, upload))
     assert outcome["accepted"] == [] and "blacklisted" in outcome["rejected"][0]["reason"]
     statuses = [r.status for r in jobs.replicate_views(session, jobs.find_job(session, owner, ref.uid))]
     assert statuses == ["FAILED", "PENDING"]
@@ -168,3 +168,30 @@ def test_sweep_completes_a_quorum_nobody_counted(db, tmp_path):
     view = jobs.job_public(session, [jobs.find_job(session, owner, ref.uid)])[0]
     assert view.status == "COMPLETED" and {s.worker for s in view.result.signatures} == {w.address for w in workers[:2]}
     assert leases.sweep(session, settings)["counted"] == 0
+
+
+def test_a_forged_signature_in_a_batch_refuses_it_alone(db, tmp_path):
+    """Good results before a forged one count; the forged one is refused with its reason, and it is
+    proof enough to blacklist its worker (its results after it no longer count)."""
+    session, store, settings, owner, workers = db
+    refs = jobs.submit_jobs(session, owner, [JobCreate(app="first") for _ in range(4)])
+    assignments = matching.pull(session, settings, workers[0], 4, set())
+    assert len(assignments) == 4
+    archive = pack_result(b"ok", b"", 0, None)
+    uploads = [sign_result(a, archive, b"", KEYS[0]) for a in assignments[:2]]
+    uploads.append(sign_result(assignments[2], archive, b"", KEYS[1]))  # another worker's key
+    uploads.append(sign_result(assignments[3], archive, b"", KEYS[0]))
+    archives = {}
+    for i, upload in enumerate(uploads):
+        archives[f"a{i}"] = store.stage(1 << 20)
+        archives[f"a{i}"].write(upload["archive"])
+    batch = ReportBatch(results=[ResultUpload(**{**u, "archive": f"a{i}"}) for i, u in enumerate(uploads)])
+    outcome = collector.receive(session, store, settings, workers[0].id, batch, archives)
+    assert outcome["accepted"] == [a["replicate"] for a in assignments[:2]]
+    reasons = {r["replicate"]: r["reason"] for r in outcome["rejected"]}
+    assert reasons[assignments[2]["replicate"]] == f"signature is not by worker {workers[0].address}"
+    assert reasons[assignments[3]["replicate"]].startswith("worker is blacklisted: forged or foreign signature")
+    status = {ref.uid: jobs.find_job(session, owner, ref.uid).status for ref in refs}
+    by_job = {a["job"]: status[a["job"]] for a in assignments}
+    assert [by_job[a["job"]] for a in assignments] == ["COMPLETED", "COMPLETED", "PENDING", "PENDING"]
+    assert session.get(Worker, workers[0].id).blacklisted

@@ -93,16 +93,17 @@ async def reports(request: Request):
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
         outcome = await in_session(request, lambda session: _report_and_pull(
-            session, app.state.store, app.state.settings, session.get(Worker, worker_id), batch, form.archives))
+            session, app.state.store, app.state.settings, worker_id, batch, form.archives))
     finally:
         form.discard()
     return JSONResponse(outcome)
 
 
-def _report_and_pull(session, store, settings, worker: Worker, batch: ReportBatch, archives) -> dict:
+def _report_and_pull(session, store, settings, worker_id: int, batch: ReportBatch, archives) -> dict:
     """The batch applied, then (if it asks) the next assignments: one request where two were."""
-    outcome = collector.receive(session, store, settings, worker, batch, archives)
+    outcome = collector.receive(session, store, settings, worker_id, batch, archives)
     if batch.pull is not None:
+        worker = session.get(Worker, worker_id)  # loaded by the collector: no query
         outcome["assignments"] = matching.pull(session, settings, worker, batch.pull.max_jobs, set(batch.pull.cached))
         outcome["blacklisted"], outcome["reason"] = worker.blacklisted, worker.blacklist_reason
     return outcome

@@ -24,12 +24,11 @@ from .volunteer import IdlePolicy, Volunteer
 log = logging.getLogger("xw.worker")
 REPORT_BATCH = 200
 REPORT_BYTES = 32 * 1024 * 1024  # archive bytes per batch; a bigger result goes alone
-# A finished result waits up to REPORT_LINGER seconds for others, until REPORT_GROUP times the slots
-# are ready: a busy worker sends one request (reports and the next pull) per 2 x slots jobs, not one
-# per completion; assignments held beyond the slots keep them busy meanwhile.
-REPORT_GROUP = 2
-PREFETCH_FACTOR = 2 + REPORT_GROUP
-REPORT_LINGER = 0.5
+PREFETCH_FACTOR = 2
+# A finished result waits up to REPORT_LINGER seconds for others, until a slot's worth are ready: a
+# busy worker sends one request (reports and the next pull) per `slots` jobs, not one per completion;
+# the assignments held beyond the slots keep them busy meanwhile.
+REPORT_LINGER = 0.25
 
 
 @dataclass
@@ -261,7 +260,7 @@ class Agent:
             self._sending = True
             size, deadline = len(items[0][1].get("archive", "")), time.monotonic() + (REPORT_LINGER if wait else 0)
             while len(items) < REPORT_BATCH and size < REPORT_BYTES:
-                linger = deadline - time.monotonic() if len(items) < self.config.slots * REPORT_GROUP else 0
+                linger = deadline - time.monotonic() if len(items) < self.config.slots else 0
                 items.append(self.reports.get(timeout=linger) if linger > 0 else self.reports.get_nowait())
                 size += len(items[-1][1].get("archive", ""))
         except queue.Empty:

@@ -40,12 +40,21 @@ class _Deferred:
 
 def block_hashes(w3: Web3, numbers, head: int | None = None) -> dict[int, str | None]:
     """{number: the canonical block's 0x-hash, None above the head (read now unless given)}."""
+    return {n: link and link[0] for n, link in block_links(w3, numbers, head).items()}
+
+
+def block_links(w3: Web3, numbers, head: int | None = None) -> dict[int, tuple[str, str] | None]:
+    """{number: (the canonical block's 0x-hash, its parent's), None above the head (read now unless given)}."""
     numbers = sorted(set(numbers))
     head = w3.eth.block_number if head is None else head
     below = [n for n in numbers if n <= head]
     blocks = batched(w3, [_Deferred(w3.eth.get_block, n) for n in below]) if below else []
-    hashes = {n: "0x" + bytes(b["hash"]).hex().removeprefix("0x") for n, b in zip(below, blocks)}
-    return {n: hashes.get(n) for n in numbers}
+    links = {n: (_hex(b["hash"]), _hex(b["parentHash"])) for n, b in zip(below, blocks)}
+    return {n: links.get(n) for n in numbers}
+
+
+def _hex(value) -> str:
+    return "0x" + bytes(value).hex().removeprefix("0x")
 
 
 def task_statuses(hub: Contract, task_ids: list[str]) -> dict[str, str]:

@@ -43,7 +43,7 @@ def locate_fork(first: int, last: int, remembered: dict[int, str], canonical: di
     block above it replaced; `first - 1` when none is canonical), None when `last` is unchanged,
     or the blocks to read next."""
     known = sorted(n for n in canonical if n in remembered and first <= n <= last)
-    replaced = [n for n in known if not _same(remembered[n], canonical[n])]
+    replaced = [n for n in known if not same(remembered[n], canonical[n])]
     if not replaced:
         return None if last in known else Ask((last,))
     high = replaced[0]
@@ -58,7 +58,23 @@ def locate_fork(first: int, last: int, remembered: dict[int, str], canonical: di
     return Ask(tuple(sorted(spread | {high - 1})))
 
 
-def _same(remembered: str, canonical: str | None) -> bool:
+def chained(base: str | None, links: dict[int, tuple[str, str] | None]) -> dict[int, str]:
+    """{number: hash} of the leading blocks of `links` (consecutive numbers -> (hash, parent hash),
+    None past the node's head) that continue the chain remembered: the first one's parent is `base`
+    (the hash or prefix remembered for the block before; None: not checked), each next one's parent
+    the one before. What is kept is then always one chain, so its newest block still canonical
+    means every block remembered is."""
+    kept, parent = {}, base
+    for number in sorted(links):
+        link = links[number]
+        if link is None or (parent is not None and not link[1].startswith(parent)):
+            break
+        kept[number], parent = link[0], link[0]
+    return kept
+
+
+def same(remembered: str, canonical: str | None) -> bool:
+    """The block remembered (its hash or a prefix of it) is the canonical one."""
     return canonical is not None and canonical.startswith(remembered)
 
 

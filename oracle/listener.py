@@ -23,8 +23,8 @@ from sqlmodel import Session, col, delete, select
 from web3 import Web3
 from web3.contract import Contract
 
-from .chain_reads import block_hashes
-from .forks import PREFIX_BYTES, Ask, as_remembered, find_fork, locate_fork, prefix
+from .chain_reads import block_hashes, block_links
+from .forks import PREFIX_BYTES, Ask, as_remembered, chained, find_fork, locate_fork, prefix, same
 from .hub import TaskRequested, decode_task_requested
 from .models import Cursor, HashRun, SeenBlock
 
@@ -79,13 +79,18 @@ class EventListener:
             cursor = fork
         safe = head - self.confirmations + 1
         to_block = min(safe, cursor + self.max_range)
-        # blocks older than the horizon are not hashed (a reorg that deep replays from the deployment)
-        hashes = block_hashes(self.w3, range(max(cursor + 1, safe - self.horizon + 1), to_block + 1), head)
-        gone = [n for n, h in hashes.items() if h is None]  # the chain just got shorter
-        to_block = gone[0] - 1 if gone else to_block
         if to_block <= cursor:
             return Batch([], fork, cursor)
-        read = {n: h for n, h in hashes.items() if n <= to_block}
+        # blocks older than the horizon are not hashed (a reorg that deep replays from the deployment)
+        first = max(cursor + 1, safe - self.horizon + 1)
+        read = {}
+        if first <= to_block:
+            base = self._remembered(cursor) if first == cursor + 1 else None
+            read = chained(base, block_links(self.w3, range(first, to_block + 1), head))
+            if not read:  # the block before them is no longer canonical: the next poll finds the fork
+                log.info("block %d was replaced while the next ones were read; reading them again", cursor)
+                return Batch([], fork, cursor)
+            to_block = max(read)
         events = self._events(cursor + 1, to_block)
         moved = [e for e in events if read.get(e.block_number, e.block_hash) != e.block_hash]
         if moved:
@@ -124,18 +129,28 @@ class EventListener:
         with Session(self.engine) as session:
             rows = session.exec(select(SeenBlock).where(SeenBlock.key == self.key)
                                 .order_by(col(SeenBlock.number).desc()).limit(self.window)).all()
-        if not rows:
-            return None
         window = {row.number: row.hash for row in rows}
-        newest = max(window)
-        if block_hashes(self.w3, [newest], head)[newest] == window[newest]:  # the cheap check first
+        newest = max(window) if window else self._newest_prefix()  # the window is empty right after a deep reorg
+        if newest is None:
             return None
+        seen = window.get(newest) or self._prefixes([newest])[newest]
+        now = block_hashes(self.w3, [newest], head)[newest]
+        if same(seen, now):  # the cheap check first: what is remembered is one chain
+            return None
+        if not window:
+            return self._trace_fork(newest, seen, now)
         canonical = block_hashes(self.w3, window, head)
         fork = find_fork(window, canonical)
         lowest = min(window)
         if fork is None or fork >= lowest:
             return fork
         return self._trace_fork(lowest, window[lowest], canonical[lowest])
+
+    def _remembered(self, number: int) -> str | None:
+        """The block's hash as processed (or a prefix of it), None when not kept."""
+        with Session(self.engine) as session:
+            row = session.get(SeenBlock, (self.key, number))
+        return row.hash if row else self._prefixes([number]).get(number)
 
     def _trace_fork(self, lowest: int, seen: str, now: str | None) -> int:
         """The fork of a reorg that replaced every block of the window (`lowest` its lowest block,
@@ -166,6 +181,11 @@ class EventListener:
         with Session(self.engine) as session:
             row = session.exec(select(HashRun).where(HashRun.key == self.key).order_by(col(HashRun.run))).first()
             return row.first if row else None
+
+    def _newest_prefix(self) -> int | None:
+        with Session(self.engine) as session:
+            row = session.exec(select(HashRun).where(HashRun.key == self.key).order_by(col(HashRun.run).desc())).first()
+            return row.first + len(row.prefixes) // PREFIX_BYTES - 1 if row else None
 
     def _prefixes(self, numbers) -> dict[int, str]:
         """{number: its kept prefix as `locate_fork` compares it}, for the numbers kept."""

@@ -191,3 +191,18 @@ def test_the_window_keeps_the_full_hashes_of_the_last_blocks_only(tmp_path):
     with Session(listener.engine) as session:
         rows = session.exec(select(SeenBlock)).all()
     assert {r.number: r.hash for r in rows} == {n: old[n] for n in range(142, 150)}
+
+
+def test_blocks_read_are_kept_only_while_they_continue_the_chain_remembered():
+    from oracle.forks import chained
+
+    old = chain(range(10, 16))
+    links = {n: (old[n], old[n - 1] if n > 10 else "0x" + "09" * 32) for n in old}
+    assert chained("0x" + "09" * 32, links) == old
+    assert chained(None, links) == old  # nothing remembered before them: not checked
+    assert chained(as_remembered(prefix("0x" + "09" * 32)), links) == old  # a kept prefix as the base
+    assert chained("0x" + "08" * 32, links) == {}  # the block before them was replaced meanwhile
+    # the chain changed between two reads of the batch: the blocks after the break wait for the next poll
+    broken = dict(links) | {13: ("0x" + "ab" * 32, "0x" + "cd" * 32)}
+    assert chained(None, broken) == {n: old[n] for n in (10, 11, 12)}
+    assert chained(None, dict(links) | {14: None, 15: None}) == {n: old[n] for n in (10, 11, 12, 13)}

@@ -10,7 +10,7 @@ from oracle import localnet
 from oracle.chain_reads import block_hashes
 from oracle.db import make_engine
 from oracle.listener import KEEP_HASHES
-from oracle.models import Cursor
+from oracle.models import Cursor, SeenBlock
 from oracle.deployment import transact
 from oracle.hub import task_spec
 from oracle.localnet import start_oracle
@@ -181,10 +181,11 @@ def oracle_cursor(workdir) -> int | None:
         return row.block if row else None
 
 
-def test_a_reorg_below_every_remembered_block_replays_from_the_hubs_deployment(tmp_path, caplog):
+def test_the_listener_finds_forks_through_its_prefixes_and_replays_from_the_deployment_below_them(tmp_path, caplog):
     """The listener alone on a real anvil and database, with a window of 8 blocks and prefixes
-    kept within RUN blocks: a reorg within the prefixes is exact, one below them replays
-    everything from the Hub's deployment, and says so."""
+    kept within RUN blocks: a reorg below the window is exact, so is one found while the window
+    is empty (blocks were removed), and one below every prefix replays everything from the Hub's
+    deployment and says so."""
     from oracle.devchain import start_anvil
     from oracle.deployment import deploy_all
     from oracle.hub import hub_contract
@@ -211,16 +212,34 @@ def test_a_reorg_below_every_remembered_block_replays_from_the_hubs_deployment(t
         assert listener._oldest_prefix() == RUN  # the first row of prefixes fell out of the horizon
 
         head = w3.eth.block_number
-        w3.provider.make_request("anvil_reorg", [head - (RUN + 40), []])  # within the prefixes, below the window
+        w3.provider.make_request("anvil_reorg", [head - (RUN + 40), [transfer(w3, chain.keys[1])]])  # below the window
         caplog.set_level("WARNING", logger="oracle.listener")
         assert follow() == RUN + 40
         assert f"block {RUN + 40} is the last one unchanged" in caplog.text
 
+        # blocks removed, none added: the window is empty, the prefixes still tell where the chain was
+        before = w3.eth.block_number
+        w3.provider.make_request("anvil_rollback", [20])
+        assert follow() == before - 20 and listener.cursor() == before - 20
+        with Session(engine) as session:
+            assert not session.exec(select(SeenBlock)).all()
+        w3.provider.make_request("anvil_reorg", [30, [transfer(w3, chain.keys[1])]])  # found from the prefixes alone
+        assert follow() == before - 50
+        w3.provider.make_request("anvil_mine", [hex(5), "0x0"])
+        assert follow() is None and listener.cursor() == w3.eth.block_number
+
         oldest = listener._oldest_prefix()  # blocks older than the horizon were not hashed again
-        assert RUN < oldest <= w3.eth.block_number - RUN + 1
-        w3.provider.make_request("anvil_reorg", [w3.eth.block_number - (RUN - 10), []])  # below every prefix kept
+        assert RUN < oldest
+        w3.provider.make_request("anvil_reorg", [w3.eth.block_number - (RUN - 10), [transfer(w3, chain.keys[1])]])  # below all
         assert follow() == deployment.start_block - 1
         assert (f"reorg deeper than every block remembered (the oldest: {oldest}): replaying from block "
                 f"{deployment.start_block}, the Hub's deployment") in caplog.text
     finally:
         chain.stop()
+
+
+def transfer(w3, account) -> list:
+    """A transaction for anvil_reorg to put in the first new block, so that it differs from the old one."""
+    tx = {"to": "0x" + "42" * 20, "value": 1, "gas": 21_000, "gasPrice": 10**10, "chainId": w3.eth.chain_id,
+          "nonce": w3.eth.get_transaction_count(account.address)}
+    return ["0x" + bytes(account.sign_transaction(tx).raw_transaction).hex(), 0]

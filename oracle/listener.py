@@ -6,9 +6,10 @@ them. It remembers the full hash of each of its last `window` blocks (SeenBlock)
 the hash of every block it processed within `horizon` blocks (HashRun). A reorg within the window
 is found from one batch of the window's hashes; a deeper one is traced through the prefixes to
 its exact fork, FAN blocks asked from the node per round; one deeper than everything remembered
-is replayed from the Hub's deployment. Blocks are hashed before their logs are read, and logs of
-a block whose hash changed meanwhile are read again: the hashes stored are those of the blocks
-whose logs were processed.
+is replayed from the Hub's deployment. Blocks are hashed before their logs are read, each must
+name the block before it as its parent (the first one, the cursor's block as remembered), and
+logs of a block whose hash changed meanwhile are read again: what is stored is one chain, the
+blocks whose logs were processed.
 """
 
 from __future__ import annotations

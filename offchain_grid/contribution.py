@@ -57,8 +57,9 @@ class SigningDomain:
         }
 
 
+@lru_cache(maxsize=1)
 def grid_domain() -> SigningDomain:
-    """The scheduler's own domain, for jobs that no on-chain task asked for."""
+    """The scheduler's own domain, for jobs that no on-chain task asked for (immutable: built once)."""
     return SigningDomain(GRID_DOMAIN_NAME, DOMAIN_VERSION, 0, ZERO_ADDRESS)
 
 
@@ -67,8 +68,10 @@ def hub_domain(chain_id: int, hub: str) -> SigningDomain:
     return SigningDomain(HUB_DOMAIN_NAME, DOMAIN_VERSION, int(chain_id), hub)
 
 
+@lru_cache(maxsize=8192)
 def grid_task_id(job_uid: str) -> bytes:
-    """Task id of a plain grid job: keccak256 of its uid's utf-8 bytes."""
+    """Task id of a plain grid job: keccak256 of its uid's utf-8 bytes (remembered from the pull that
+    hands the job out to the report that answers it)."""
     return keccak(job_uid.encode("utf-8"))
 
 

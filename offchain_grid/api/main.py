@@ -61,7 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db_lock = writer_lock(app.state.engine)
     app.state.db_gate = asyncio.Semaphore(sessions_at_once(app.state.engine))
     app.state.store = BlobStore(settings.data_dir)
-    modules = [users, addresses, apps, datas, jobs, workers, worker_protocol]
+    app.state.worker_sessions = worker_protocol.KnownSessions()
+    # the worker protocol first: its routes are matched on every worker request, the busiest by far
+    modules = [worker_protocol, users, addresses, apps, datas, jobs, workers]
     for module in modules + ([dashboard] if settings.dashboard else []):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(pages_router(settings.dashboard))

@@ -74,17 +74,21 @@ class _Batch:
 
 
 def receive(session: Session, store: BlobStore, settings: Settings, worker_id: int, batch: ReportBatch,
-            archives: dict[str, Staged]) -> dict:
+            archives: dict[str, Staged], session_hash: str | None = None, commit: bool = True) -> dict:
     """Apply worker `worker_id`'s batch of results and failures; {"accepted": [uids], "rejected":
     [{replicate, reason}]}. `archives` holds the result archives received, by the name each result
-    gives; the ones accepted are moved into the blob store (the caller discards the others)."""
+    gives; the ones accepted are moved into the blob store (the caller discards the others).
+
+    With `session_hash`, the worker's session is checked on its locked row before anything is
+    applied. Without `commit`, the caller commits (unless this batch blacklisted its worker)."""
     accepted, rejected, used = [], [], set()
     with session.no_autoflush:
         items = [*batch.results, *batch.failures, *batch.returns]
         returned = {id(item) for item in batch.returns}
         rows = _Batch(session, worker_id, [item.replicate for item in items])
         worker = rows.workers.get(worker_id)
-        if worker is None:
+        if worker is None or (session_hash is not None and worker.session_hash != session_hash):
+            session.rollback()
             raise Unauthorized("invalid worker session; log in again")
         already = {w.id for w in rows.workers.values() if w.blacklisted}
         for item in items:
@@ -101,8 +105,12 @@ def receive(session: Session, store: BlobStore, settings: Settings, worker_id: i
             except Rejected as exc:
                 rejected.append({"replicate": item.replicate, "reason": str(exc)})
     session.add(worker)
-    session.commit()
-    discard_blacklisted(session, {w.id for w in rows.workers.values() if w.blacklisted} - already)
+    newly_blacklisted = {w.id for w in rows.workers.values() if w.blacklisted} - already
+    if commit or newly_blacklisted:
+        session.commit()
+        discard_blacklisted(session, newly_blacklisted)
+    else:
+        session.flush()  # what the caller reads next on the connection sees this batch applied
     return {"accepted": accepted, "rejected": rejected}
 
 

@@ -1,6 +1,7 @@
 """Faults with real processes: killed workers and scheduler, liars, forgers, bad checksums, overruns."""
 
 import hashlib
+import json
 import signal
 
 import pytest
@@ -8,6 +9,7 @@ import stat
 import threading
 import time
 
+import requests
 from eth_account import Account
 
 from offchain_grid.archive import pack_result, read_member
@@ -118,6 +120,36 @@ def test_forged_signature_is_refused(grid, sqlite_url):
     job = wait_until(lambda: finished(grid.alice, uid), 30, what="an honest worker")
     assert job["status"] == "COMPLETED"
     assert [s["worker"] for s in job["result"]["signatures"]] == [grid.address(1)]
+
+
+def test_a_report_with_a_replaced_session_token_is_refused(grid, sqlite_url):
+    """The scheduler remembers a worker's session token once a report used it; a new login replaces
+    the token, and a report still sent with the old one is refused (401) before anything is applied."""
+    scheduler = grid.start(sqlite_url)
+    grid.alice.send_app("echo", "x86_64", "linux", "/bin/echo")
+    for i in range(2):
+        grid.alice.submit("echo", [str(i)])
+    key = WORKER_KEYS[5]
+    old = WorkerClient(scheduler.url, Account.from_key(key), shared_apps=[], slots=2, stop=threading.Event())
+    old.login()
+    first, second = old.pull(2, [])["assignments"]
+    archive = pack_result(b"x", b"", 0, None)
+    assert old.report([sign_result(first, archive, b"", key)], [])["accepted"] == [first["replicate"]]
+    new = WorkerClient(scheduler.url, Account.from_key(key), shared_apps=[], slots=2, stop=threading.Event(),
+                       holding=lambda: [second["replicate"]])
+    new.login()
+    upload = sign_result(second, archive, b"", key)
+    batch = {"results": [{**{k: v for k, v in upload.items() if k != "archive"}, "archive": "a0"}], "failures": [],
+             "pull": {"max_jobs": 1, "cached": []}}
+    response = requests.post(f"{scheduler.url}/api/v1/worker/reports", timeout=30,
+                             headers={"Authorization": f"Bearer {old.token}"},
+                             files=[("report", (None, json.dumps(batch), "application/json")),
+                                    ("a0", ("r.tar", archive, "application/x-tar"))])
+    assert response.status_code == 401 and "log in again" in response.json()["detail"]
+    replicate = {r["status"] for r in grid.alice.get(f"/jobs/{second['job']}/replicates")}
+    assert replicate == {"RUNNING"}  # nothing applied
+    assert new.report([upload], [])["accepted"] == [second["replicate"]]
+    assert finished(grid.alice, second["job"])["status"] == "COMPLETED"
 
 
 def test_checksum_mismatch_fails_the_job(grid, sqlite_url, tmp_path):

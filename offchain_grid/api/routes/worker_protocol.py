@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections import OrderedDict
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
@@ -9,11 +10,11 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from ...errors import Forbidden, TooManyRequests
+from ...errors import Forbidden, TooManyRequests, Unauthorized
 from ...models import AliveRequest, ChallengeRequest, PullRequest, RegisterRequest, ReportBatch, Worker
 from ...scheduler import collector, events, matching, workers
 from ...scheduler.workers import worker_by_session
-from ...security import challenge_message
+from ...security import challenge_message, hash_token
 from ...storage import normalize_checksum
 from ..deps import SessionDep, SettingsDep, StoreDep, WorkerDep, bearer, in_session
 from ..report_form import OPENAPI_BODY, ReportForm
@@ -75,6 +76,27 @@ async def pull(body: PullRequest, request: Request):
     return JSONResponse(await in_session(request, work))
 
 
+class KnownSessions:
+    """Session-token hashes this scheduler already found valid, and their workers: a report's body is
+    read once its token is known, without a database session of its own. The check that counts is
+    made again on the worker row the report locks (a token replaced by a new login since is refused
+    there, before anything is applied)."""
+
+    def __init__(self, size: int = 4096):
+        self.size, self._workers = size, OrderedDict()
+
+    def get(self, token_hash: str) -> int | None:
+        return self._workers.get(token_hash)
+
+    def add(self, token_hash: str, worker_id: int) -> None:
+        self._workers[token_hash] = worker_id
+        if len(self._workers) > self.size:
+            self._workers.popitem(last=False)
+
+    def forget(self, token_hash: str) -> None:
+        self._workers.pop(token_hash, None)
+
+
 @router.post("/reports", openapi_extra=OPENAPI_BODY)
 async def reports(request: Request):
     """Results and failures in one batch; each is accepted or rejected on its own. A batch with
@@ -82,9 +104,15 @@ async def reports(request: Request):
 
     Multipart: the batch as JSON in the `report` part, each result's archive in the file part its
     `archive` field names. Archives stream to disk as they arrive; the database is used only to
-    authenticate first and to count the votes at the end."""
+    authenticate first (once per session token) and to count the votes at the end, in one
+    transaction with the pull."""
     app = request.app
-    worker_id = await in_session(request, lambda s: worker_by_session(s, bearer(request)).id)
+    token = bearer(request)
+    token_hash, known = hash_token(token), app.state.worker_sessions
+    worker_id = known.get(token_hash)
+    if worker_id is None:
+        worker_id = await in_session(request, lambda s: worker_by_session(s, token).id)
+        known.add(token_hash, worker_id)
     form = ReportForm(app.state.store, app.state.settings.max_result_bytes)
     try:
         text = await form.read(request)
@@ -93,19 +121,26 @@ async def reports(request: Request):
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
         outcome = await in_session(request, lambda session: _report_and_pull(
-            session, app.state.store, app.state.settings, worker_id, batch, form.archives))
+            session, app.state.store, app.state.settings, worker_id, token_hash, batch, form.archives))
+    except Unauthorized:
+        known.forget(token_hash)
+        raise
     finally:
         form.discard()
     return JSONResponse(outcome)
 
 
-def _report_and_pull(session, store, settings, worker_id: int, batch: ReportBatch, archives) -> dict:
-    """The batch applied, then (if it asks) the next assignments: one request where two were."""
-    outcome = collector.receive(session, store, settings, worker_id, batch, archives)
+def _report_and_pull(session, store, settings, worker_id: int, token_hash: str, batch: ReportBatch,
+                     archives) -> dict:
+    """The batch applied, then (if it asks) the next assignments, in one transaction: one request and
+    one commit where there were two (a failed pull leaves the report unapplied, to be sent again)."""
+    outcome = collector.receive(session, store, settings, worker_id, batch, archives, session_hash=token_hash,
+                                commit=batch.pull is None)
     if batch.pull is not None:
         worker = session.get(Worker, worker_id)  # loaded by the collector: no query
         outcome["assignments"] = matching.pull(session, settings, worker, batch.pull.max_jobs, set(batch.pull.cached))
         outcome["blacklisted"], outcome["reason"] = worker.blacklisted, worker.blacklist_reason
+    session.commit()  # the pull commits unless it found the worker blacklisted
     return outcome
 
 

@@ -154,8 +154,9 @@ class EventListener:
         return row.hash if row else self._prefixes([number]).get(number)
 
     def _trace_fork(self, lowest: int, seen: str, now: str | None) -> int:
-        """The fork of a reorg that replaced every block of the window (`lowest` its lowest block,
-        `seen` its hash as processed, `now` as the node reports it), found through the prefixes."""
+        """The fork of a reorg that replaced every block of the window, found through the prefixes:
+        `lowest` is the lowest block known replaced (the window's lowest, or the newest prefix kept
+        when the window is empty), `seen` its hash as processed, `now` as the node reports it."""
         first = self._oldest_prefix()
         if first is None or first > lowest:
             return self._replay_all(first)

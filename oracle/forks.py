@@ -3,7 +3,7 @@ node reports now, apart from any I/O (the listener asks the node and reads its d
 
 The listener keeps the full hash of each of its last blocks (the window) and, for every block it
 processed within its horizon, the first PREFIX_BYTES bytes of its hash: the fork is then exact at
-any depth for 8 bytes a block. (Sparse checkpoints alone left up to a checkpoint interval of
+any depth for 8 bytes a block. (Sparse checkpoints alone would leave up to a checkpoint interval of
 blocks below the window to replay blindly. A replaced block passes for the one seen only if its
 hash was ground to match 64 bits.)
 """

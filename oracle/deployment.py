@@ -59,11 +59,35 @@ class Deployment:
     @classmethod
     def read(cls, path: Path) -> "Deployment":
         try:
-            return cls(**json.loads(path.read_text()))
+            text = path.read_text()
         except FileNotFoundError:
             raise DeploymentMissing(f"no deployment file {path}") from None
-        except (ValueError, TypeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DeploymentMissing(f"cannot read the deployment file {path}: {exc}") from None
+        try:
+            return cls.from_json(json.loads(text))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
             raise DeploymentMissing(f"{path} is not a deployment file: {exc}") from None
+
+    @classmethod
+    def from_json(cls, data: object) -> "Deployment":
+        """The fields checked one by one, so a hand-edited file fails with the field it got wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+        unknown = sorted(set(data) - set(_FIELD_KINDS))
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}")
+        for name, (kind, required) in _FIELD_KINDS.items():
+            if name not in data:
+                if required:
+                    raise ValueError(f"missing field {name!r}")
+                continue
+            value = data[name]
+            if value is None and not required:
+                continue
+            if not _is_kind(value, kind):
+                raise ValueError(f"field {name!r} must be {kind}, found {json.dumps(value)[:40]}")
+        return cls(**data)
 
     def check(self, w3: Web3, where: str) -> None:
         """Before any transaction: the chain reached at `where` must be the one this records."""
@@ -77,6 +101,32 @@ class Deployment:
         if not w3.eth.get_code(to_checksum_address(self.hub)):
             raise WrongChain(f"no Hub at {self.hub} on the chain at {where}: the {self.network!r} deployment "
                              "does not belong to it")
+
+
+# each field of a deployment file: (what its value must be, whether the file must have it)
+_FIELD_KINDS = {
+    "network": ("a name", True), "chain_id": ("a chain id", True), "rlc": ("an address", True),
+    "hub": ("an address", True), "start_block": ("a block number", True), "vanity": ("an address", False),
+    "app": ("a registry id", False), "pool": ("a registry id", False), "genesis_hash": ("a block hash", False),
+    "dapps": ("an object of names to addresses", False),
+}
+
+
+def _is_kind(value: object, kind: str) -> bool:
+    natural = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind in ("a chain id", "a block number", "a registry id"):
+        return natural
+    if kind == "a name":
+        return isinstance(value, str) and 0 < len(value) <= 200
+    if kind == "an address":
+        return Web3.is_address(value) if isinstance(value, str) else False
+    if kind == "a block hash":
+        return isinstance(value, str) and len(value) == 66 and value.startswith("0x") and _is_hex(value[2:])
+    return isinstance(value, dict) and all(isinstance(k, str) and _is_kind(v, "an address") for k, v in value.items())
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def genesis_hash(w3: Web3) -> str:

@@ -47,10 +47,10 @@ def serve(network, rpc_url, deployment_file, db_url, host, port, confirmations, 
     """
     import uvicorn
 
-    from .api import Settings, create_app
-    from .chain import ChainView
-
     try:
+        from .api import Settings, create_app  # loads the Hub's ABI: compiles it if missing
+        from .chain import ChainView
+
         deployment = Deployment.read(deployment_file) if deployment_file else Deployment.load(network)
         url = rpc_url_of(network, rpc_url)
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from web3.exceptions import TransactionNotFound
+
 from oracle import localnet
 from oracle.localnet import start_oracle
 
 from .conftest import APPS, events, oracle_tasks, oracle_txs, wait_until
+
+
+def in_mempool(net, record) -> bool:
+    try:
+        return net.w3.eth.get_transaction(record.tx_hash) is not None
+    except TransactionNotFound:
+        return False
 
 
 def test_stuck_finalize_is_resent_with_a_higher_fee(tmp_path):
@@ -19,7 +28,10 @@ def test_stuck_finalize_is_resent_with_a_higher_fee(tmp_path):
         net.w3.provider.make_request("evm_setAutomine", [False])
         net.grid.add_worker(net.worker_key(0))
         purpose = wait_until(lambda: oracle_tasks(tmp_path)["0x" + task_id.hex()].tx_purpose, 60, what="a finalize batch")
-        wait_until(lambda: len(oracle_txs(tmp_path, purpose)) >= 2, 60, what="a resent finalize")
+        # the oracle records a resend before it broadcasts it: mine only once the node holds it,
+        # or the first one may be mined in between (which the oracle handles, but is not this test)
+        wait_until(lambda: len(oracle_txs(tmp_path, purpose)) >= 2 and in_mempool(net, oracle_txs(tmp_path, purpose)[-1]),
+                   60, what="a resent finalize in the node's mempool")
         net.w3.provider.make_request("evm_setAutomine", [True])
         net.w3.provider.make_request("evm_mine", [])
         wait_until(lambda: events(net, "TaskFinalized", task_id), 30, what="TaskFinalized")

@@ -9,6 +9,7 @@ finalize gas per task, and the oracle's CPU per task.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -31,6 +32,36 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+STAGES = ("request block -> oracle saw it", "oracle saw it -> grid job created", "grid job created -> completed",
+          "job completed -> batch sent", "batch sent -> batch block")
+
+
+def stage_seconds(marks: list[tuple[float, ...]]) -> dict[str, tuple[float, float]]:
+    """p50 and p95 of each stage, from one tuple of six wall-clock times per task (request block,
+    seen, job created, job completed, batch sent, batch block): where a burst's time goes."""
+    spans = {name: [m[i + 1] - m[i] for m in marks] for i, name in enumerate(STAGES)}
+    return {name: (percentile(v, 0.5), percentile(v, 0.95)) for name, v in spans.items() if v}
+
+
+def task_marks(workdir: Path, requested_ts: dict[str, float], finalized_ts: dict[str, float]) -> list[tuple[float, ...]]:
+    """The six times of each finalized task, read from the oracle's and the grid's databases."""
+    oracle = sqlite3.connect(workdir / "oracle.db")
+    grid = sqlite3.connect(workdir / "grid" / "scheduler.db")
+    try:
+        sent = dict(oracle.execute("SELECT purpose, MIN(sent_at) FROM txrecord WHERE state = 'MINED' GROUP BY purpose"))
+        jobs = {uid: (created, completed) for uid, created, completed in
+                grid.execute("SELECT uid, created_at, completed_at FROM job WHERE completed_at IS NOT NULL")}
+        marks = []
+        for task_id, seen, job_uid, purpose in oracle.execute(
+                "SELECT task_id, created_at, job_uid, tx_purpose FROM taskrecord"):
+            if task_id in finalized_ts and job_uid in jobs and purpose in sent:
+                marks.append((requested_ts[task_id], seen, *jobs[job_uid], sent[purpose], finalized_ts[task_id]))
+        return marks
+    finally:
+        oracle.close()
+        grid.close()
 
 
 def run(trust: int, requests: int, workers: int, slots: int, workdir: Path, timeout: float) -> dict:
@@ -65,6 +96,10 @@ def run(trust: int, requests: int, workers: int, slots: int, workdir: Path, time
         wall = time.time() - started
         cpu = cpu_seconds(oracle.pid) - cpu_before
         blocks = [finalized[t]["blockNumber"] - b for t, b in requested.items() if t in finalized]
+        stamp = {n: net.w3.eth.get_block(n)["timestamp"] for n in
+                 {*requested.values(), *(e["blockNumber"] for e in finalized.values())}}
+        stages = stage_seconds(task_marks(workdir, {"0x" + t.hex(): stamp[b] for t, b in requested.items()},
+                                          {"0x" + t.hex(): stamp[e["blockNumber"]] for t, e in finalized.items()}))
         batches = {e["transactionHash"] for e in finalized.values()}
         gas = sum(net.w3.eth.get_transaction_receipt(h)["gasUsed"] for h in batches)
         first = net.w3.eth.get_block(min(requested.values()))["timestamp"]
@@ -75,7 +110,7 @@ def run(trust: int, requests: int, workers: int, slots: int, workdir: Path, time
                 "tasks_per_s": len(finalized) / max(1, last - first), "chain_seconds": last - first,
                 "wall_s": wall, "p50_blocks": percentile(blocks, 0.5) if blocks else None,
                 "p95_blocks": percentile(blocks, 0.95) if blocks else None, "batches": len(batches),
-                "gas_per_task": gas / max(1, len(finalized)), "cpu_ms_per_task": 1000 * cpu / max(1, len(finalized))}
+                "gas_per_task": gas / max(1, len(finalized)), "cpu_ms_per_task": 1000 * cpu / max(1, len(finalized)), "stages": stages}
     finally:
         oracle.terminate()
         oracle.wait(10)
@@ -89,6 +124,11 @@ def table(results: list[dict]) -> str:
         lines.append(f"| {r['trust']} | {r['served']} / {r['requests']} | {'yes' if r['exactly_once'] else 'NO'} | "
                      f"{r['request_blocks']} blocks | {r['tasks_per_s']:.1f} | {r['p50_blocks']} / {r['p95_blocks']} | "
                      f"{r['batches']} | {r['gas_per_task']:,.0f} | {r['cpu_ms_per_task']:.2f} ms |")
+    for r in results:
+        if r["stages"]:
+            lines += ["", f"Where the time went at trust {r['trust']} (seconds, p50 / p95 over the tasks; anvil's block "
+                      "times are whole seconds):", "", "| stage | p50 | p95 |", "|---|---|---|"]
+            lines += [f"| {name} | {p50:.1f} | {p95:.1f} |" for name, (p50, p95) in r["stages"].items()]
     return "\n".join(lines)
 
 

@@ -99,8 +99,13 @@ class Oracle:
                         task.held = True
                         session.add(task)
                         log.warning("task %s held: its block %d was reorged out", _short(task.task_id), task.block_number)
+            # the tasks already known, in one query (a get per event flushed and queried each time)
+            ids = [event.task_id for event in batch.requests]
+            known = {}
+            if ids:
+                known = {t.task_id: t for t in session.exec(select(TaskRecord).where(col(TaskRecord.task_id).in_(ids)))}
             for event in batch.requests:
-                task = session.get(TaskRecord, event.task_id)
+                task = known.get(event.task_id)
                 if task is None:
                     fields = event.fields
                     task = TaskRecord(
@@ -113,6 +118,7 @@ class Oracle:
                     task.held = False
                     log.info("task %s mined again in block %d", _short(event.task_id), event.block_number)
                 task.block_number, task.block_hash = event.block_number, event.block_hash
+                known[event.task_id] = task  # a request seen twice in one batch (replayed) is one task
                 session.add(task)
             self.listener.commit(session, batch)
             session.commit()
